@@ -1,0 +1,49 @@
+package dev.amipipeline.cli;
+
+import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.common.Report;
+import dev.amipipeline.project.Project;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
+
+/** {@code ami doctor}: who am I, where, and are the project files valid. */
+@Command(name = "doctor",
+    header = "Check region, credentials (the AWS account) and the project files.",
+    mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Resolves the region and credentials as every command does, asks STS who they are,",
+        "and validates every project file. Exit 0 when all is well.", ""})
+final class DoctorCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Mixin GlobalOptions global;
+
+  /** What the checks found. */
+  record Checkup(String account, String arn, String region, String endpoint, List<String> projects)
+      implements Report {
+    @Override
+    public String toText() {
+      return String.join("\n",
+          "account   " + account,
+          "identity  " + arn,
+          "region    " + region,
+          "endpoint  " + endpoint,
+          "projects  " + (projects.isEmpty() ? "(none)" : String.join(", ", projects)));
+    }
+  }
+
+  @Override
+  public Integer call() {
+    List<String> projects = global.projects().loadAll().stream().map(Project::name).toList();
+    try (AwsClients aws = global.aws()) {
+      GetCallerIdentityResponse me = aws.sts().getCallerIdentity();
+      return Printer.print(spec, global, new Checkup(me.account(), me.arn(), aws.region().id(),
+          aws.endpoint().map(Object::toString).orElse("AWS (default)"), projects));
+    }
+  }
+}

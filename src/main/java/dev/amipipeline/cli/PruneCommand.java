@@ -1,0 +1,63 @@
+package dev.amipipeline.cli;
+
+import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Durations;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ami prune}: deregister old AMIs and delete their snapshots, never one in use. */
+@Command(name = "prune",
+    header = "Deregister old AMIs and delete their snapshots, never one in use.",
+    mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Deregisters old AMIs of ami-pipeline projects and deletes their EBS snapshots.",
+        "Always kept: the newest N; the current SSM image and its N-1 previous versions;",
+        "images used by any instance that is not terminated; images named in any launch",
+        "template version; images younger than --min-age. Only images owned by this",
+        "account and tagged ami-pipeline:project are ever considered.",
+        "",
+        "Examples:",
+        "  ami prune --keep 3                     # every project",
+        "  ami prune --project ml --dry-run       # show the plan only",
+        ""})
+final class PruneCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--project", paramLabel = "P", description = "Only this project (default: every project).")
+  String project;
+
+  @Option(names = "--keep", paramLabel = "N",
+      description = "Keep the newest N images per project and region (default: each project's keep, else 3).")
+  Integer keep;
+
+  @Option(names = "--min-age", paramLabel = "DURATION", defaultValue = "0",
+      description = "Never delete an image younger than this, e.g. 7d, 12h (default: ${DEFAULT-VALUE}).")
+  String minAge;
+
+  @Option(names = "--dry-run", description = "Print the plan; delete nothing.")
+  boolean dryRun;
+
+  @Option(names = "--history", paramLabel = "FILE", defaultValue = "ami-history.md",
+      description = "History file whose rows are marked pruned (default: ${DEFAULT-VALUE}).")
+  Path history;
+
+  @Mixin GlobalOptions global;
+
+  @Override
+  public Integer call() {
+    if (keep != null && keep < 1) {
+      throw new AmiException.BadInput("--keep must be at least 1, was " + keep);
+    }
+    Durations.parse(minAge, "--min-age");
+    if (project != null) {
+      global.projects().load(project);
+    }
+    throw new AmiException.Failed("ami prune is not implemented yet");
+  }
+}

@@ -1,0 +1,49 @@
+package dev.amipipeline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.ExitCode;
+import java.net.ConnectException;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+
+class ErrorPolicyTest {
+
+  @Test
+  void ownExceptionsKeepTheirCodeAndMessage() {
+    assertThat(ErrorPolicy.judge(new AmiException.BadInput("bad"))).isEqualTo(new ErrorPolicy.Verdict(ExitCode.BAD_INPUT, "bad"));
+    assertThat(ErrorPolicy.judge(new AmiException.Locked("held")).exitCode()).isEqualTo(ExitCode.LOCKED);
+    assertThat(ErrorPolicy.judge(new AmiException.ToolMissing("no packer")).exitCode()).isEqualTo(ExitCode.TOOL_MISSING);
+    assertThat(ErrorPolicy.judge(new AmiException.Failed("x")).exitCode()).isEqualTo(ExitCode.FAILED);
+  }
+
+  @Test
+  void accessDeniedSaysWhatToDo() {
+    Ec2Exception denied = (Ec2Exception) Ec2Exception.builder()
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode("UnauthorizedOperation").serviceName("Ec2")
+            .errorMessage("You are not authorized to perform this operation.\nEncoded message...").build())
+        .build();
+    ErrorPolicy.Verdict v = ErrorPolicy.judge(denied);
+    assertThat(v.exitCode()).isEqualTo(ExitCode.FAILED);
+    assertThat(v.message()).startsWith("access denied by AWS (Ec2 UnauthorizedOperation)").doesNotContain("\n")
+        .contains("scripts/iam/");
+  }
+
+  @Test
+  void unreachableEndpointIsOneLineExitOne() {
+    SdkClientException e = SdkClientException.builder().message("Unable to execute HTTP request: refused")
+        .cause(new ConnectException("Connection refused")).build();
+    ErrorPolicy.Verdict v = ErrorPolicy.judge(e);
+    assertThat(v.exitCode()).isEqualTo(ExitCode.FAILED);
+    assertThat(v.message()).contains("Connection refused").doesNotContain("\n");
+  }
+
+  @Test
+  void unexpectedExceptionsAreInternalErrors() {
+    ErrorPolicy.Verdict v = ErrorPolicy.judge(new IllegalStateException("boom\nline two"));
+    assertThat(v.message()).isEqualTo("internal error: IllegalStateException: boom (run with --verbose for details)");
+  }
+}

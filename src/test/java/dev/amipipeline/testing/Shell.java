@@ -1,0 +1,75 @@
+package dev.amipipeline.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a real process (the jar, a script, the AWS CLI) with a controlled environment. */
+public final class Shell {
+
+  /** The repository root, from the build (failsafe) or the working directory. */
+  public static final Path REPO = Path.of(System.getProperty("ami.repo", ".")).toAbsolutePath().normalize();
+
+  /** The shaded jar the build produced. */
+  public static final Path JAR =
+      Path.of(System.getProperty("ami.jar", REPO.resolve("target/ami.jar").toString()));
+
+  /** Exit code and output of one process. */
+  public record Result(int exitCode, String out, String err) {
+    public List<String> errLines() {
+      return err.lines().filter(l -> !l.isBlank()).toList();
+    }
+  }
+
+  private Shell() {}
+
+  /**
+   * Runs {@code command} in the repository root. The environment is only {@code env} plus PATH and
+   * HOME (so no AWS settings leak in from the machine).
+   */
+  public static Result run(List<String> command, Map<String, String> env, Duration timeout) {
+    try {
+      Path out = Files.createTempFile("shell-out", ".txt");
+      Path err = Files.createTempFile("shell-err", ".txt");
+      ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile())
+          .redirectOutput(out.toFile()).redirectError(err.toFile());
+      Map<String, String> e = pb.environment();
+      String path = e.get("PATH");
+      String home = e.get("HOME");
+      e.clear();
+      e.put("PATH", path);
+      e.put("HOME", home);
+      e.put("AWS_EC2_METADATA_DISABLED", "true");
+      e.putAll(env);
+      Process p = pb.start();
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        throw new AssertionError("timed out after " + timeout + ": " + command);
+      }
+      Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Runs {@code java -jar target/ami.jar args…}. */
+  public static Result ami(Map<String, String> env, String... args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    return run(cmd, env, Duration.ofMinutes(5));
+  }
+}
