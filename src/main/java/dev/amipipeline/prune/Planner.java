@@ -177,7 +177,9 @@ public final class Planner {
         byProjectAndName.computeIfAbsent(List.of(image.project().get(), name), k -> new ArrayList<>()).add(image);
       }
     }
-    for (Inventory.Snapshot s : inventory.taggedSnapshots()) {
+    List<Inventory.Snapshot> byId = inventory.taggedSnapshots().stream()
+        .sorted(Comparator.comparing(Inventory.Snapshot::id)).toList();
+    for (Inventory.Snapshot s : byId) {
       String name = s.tags().get(Tags.NAME);
       if (s.project().isPresent() && name != null) {
         byProjectAndName.getOrDefault(List.of(s.project().get(), name), List.of()).forEach(i -> link(s.id(), i.id()));
