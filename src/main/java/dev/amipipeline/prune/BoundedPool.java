@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -55,7 +56,7 @@ final class BoundedPool {
     }
   }
 
-  static <T> void forEach(int parallelism, Collection<T> items, java.util.function.Consumer<T> action) {
+  static <T> void forEach(int parallelism, Collection<T> items, Consumer<T> action) {
     map(parallelism, items, item -> {
       action.accept(item);
       return Boolean.TRUE;

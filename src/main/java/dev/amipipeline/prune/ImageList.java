@@ -87,7 +87,7 @@ public record ImageList(List<RegionListing> regions, List<String> notes) impleme
     StringBuilder sb = new StringBuilder();
     for (RegionListing region : regions) {
       for (ProjectListing p : region.projects()) {
-        sb.append(region.region()).append(" · ").append(p.project()).append(" · keep ").append(p.keep()).append('\n');
+        sb.append(Text.heading(region.region(), p.project(), p.keep(), ""));
         if (p.images().isEmpty()) {
           sb.append("  no images\n");
         } else {

@@ -110,7 +110,7 @@ public final class InventoryReader {
   private List<Inventory.LaunchTemplateImage> launchTemplateImages(List<String> notes) {
     List<Inventory.LaunchTemplateImage> found = new ArrayList<>();
     Map<String, String> resolved = new HashMap<>();
-    for (LaunchTemplate template : ec2.describeLaunchTemplatesPaginator(b -> b.build()).launchTemplates()) {
+    for (LaunchTemplate template : ec2.describeLaunchTemplatesPaginator().launchTemplates()) {
       ec2.describeLaunchTemplateVersionsPaginator(b -> b.launchTemplateId(template.launchTemplateId()))
           .launchTemplateVersions().stream()
           .filter(v -> v.launchTemplateData() != null && v.launchTemplateData().imageId() != null)

@@ -53,8 +53,19 @@ public sealed interface KeepReason {
   record TooYoung(Duration age, Duration minAge) implements KeepReason {
     @Override
     public String text() {
-      return "too young (" + Durations.format(age.withNanos(0)) + " < " + Durations.format(minAge) + ")";
+      return "too young (" + roughly(age) + " < " + Durations.format(minAge) + ")";
     }
+  }
+
+  /** An age in its largest whole unit: 3d, 5h, 12m, 40s. */
+  private static String roughly(Duration age) {
+    if (age.toDays() > 0) {
+      return age.toDays() + "d";
+    }
+    if (age.toHours() > 0) {
+      return age.toHours() + "h";
+    }
+    return age.toMinutes() > 0 ? age.toMinutes() + "m" : age.toSeconds() + "s";
   }
 
   /** Still being created (a bake in progress): deregistering it would break that bake. */

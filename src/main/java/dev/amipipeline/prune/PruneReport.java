@@ -7,12 +7,14 @@ import dev.amipipeline.prune.PrunePlan.BuilderPlan;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.ProjectPlan;
 import dev.amipipeline.prune.PrunePlan.SnapshotPlan;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -183,11 +185,11 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
       return run.execution().failures().containsKey(resource) ? FAILED : DELETE;
     }
 
-    java.util.Optional<String> sizeNote() {
+    Optional<String> sizeNote() {
       if (approximate == 0) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
-      return java.util.Optional.of(String.format(Locale.ROOT,
+      return Optional.of(String.format(Locale.ROOT,
           "%d of %d snapshot sizes are the volume size, not the allocated size: %s", approximate, measured, firstReason));
     }
   }
@@ -205,8 +207,8 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
     }
     for (RegionResult region : regions) {
       for (ProjectResult p : region.projects()) {
-        sb.append(region.region()).append(" · ").append(p.project()).append(" · keep ").append(p.keep())
-            .append(p.minAge().equals("0") ? "" : " · min-age " + p.minAge()).append('\n');
+        sb.append(Text.heading(region.region(), p.project(), p.keep(),
+            p.minAge().equals("0") ? "" : " · min-age " + p.minAge()));
         if (p.images().isEmpty()) {
           sb.append("  no images\n");
         } else {
@@ -256,7 +258,7 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
     if (!shared.isEmpty()) {
       status += "; keeps " + String.join(", ", shared);
     }
-    return List.of(i.imageId(), i.name(), Text.minute(java.time.Instant.parse(i.created())), status,
+    return List.of(i.imageId(), i.name(), Text.minute(Instant.parse(i.created())), status,
         String.valueOf(i.snapshots().size()), Text.gib(i.gib()));
   }
 

@@ -38,6 +38,11 @@ final class Text {
     return sb.toString();
   }
 
+  /** The line above each project's table. */
+  static String heading(String region, String project, int keep, String more) {
+    return region + " · " + project + " · keep " + keep + more + "\n";
+  }
+
   /** UTC, to the minute, for tables. */
   static String minute(Instant t) {
     return MINUTE.format(t);

@@ -2,6 +2,7 @@ package dev.amipipeline.prune;
 
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.testing.Ec2Seed;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -51,7 +52,7 @@ record Ec2State(Set<String> images, Set<String> snapshots, Set<String> liveInsta
 
   /** Every snapshot of a seeded image: the seeded (tagged) ones and the one its mapping points at. */
   static List<String> allSnapshots(Ec2Client ec2, Ec2Seed.SeededImage image) {
-    List<String> all = new java.util.ArrayList<>(image.snapshotIds());
+    List<String> all = new ArrayList<>(image.snapshotIds());
     all.addAll(mappedSnapshots(ec2, image.amiId()));
     return all;
   }

@@ -3,6 +3,7 @@ package dev.amipipeline.prune;
 import static dev.amipipeline.prune.Inventories.hour;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.amipipeline.prune.Inventory.SecurityGroup;
 import dev.amipipeline.prune.Planner.Retention;
@@ -155,8 +156,8 @@ class PlannerTest {
     assertThat(old.snapshots()).filteredOn(SnapshotPlan::shared)
         .extracting(SnapshotPlan::snapshotId, SnapshotPlan::keptBy)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("snap-shared", List.of("ami-new")),
-            org.assertj.core.groups.Tuple.tuple("snap-untagged-image", List.of("ami-foreign")));
+            tuple("snap-shared", List.of("ami-new")),
+            tuple("snap-untagged-image", List.of("ami-foreign")));
   }
 
   @Test
@@ -218,9 +219,9 @@ class PlannerTest {
     assertThat(p.staleBuilders()).extracting(b -> b.instance().id(), PrunePlan.BuilderPlan::keyPair,
             PrunePlan.BuilderPlan::securityGroupIds)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("i-stale", "packer_a", List.of("sg-a")),
-            org.assertj.core.groups.Tuple.tuple("i-stopped", null, List.of("sg-b")),
-            org.assertj.core.groups.Tuple.tuple("i-userkey", null, List.of()));
+            tuple("i-stale", "packer_a", List.of("sg-a")),
+            tuple("i-stopped", null, List.of("sg-b")),
+            tuple("i-userkey", null, List.of()));
   }
 
   @Test

@@ -18,13 +18,16 @@ import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -34,7 +37,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ebs.EbsClient;
+import software.amazon.awssdk.services.ebs.model.ListSnapshotBlocksResponse;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /** {@code ami prune} end to end against a real moto_server; every outcome is checked with describes. */
@@ -336,8 +342,8 @@ class PruneIT {
     List<String> actions = moto.recordedActions();
     assertThat(r.exitCode()).as(r.err()).isZero();
     Map<String, Long> counts = actions.stream().filter(a -> !a.startsWith("GET /snapshots/"))
-        .collect(Collectors.groupingBy(Function.identity(), java.util.TreeMap::new, Collectors.counting()));
-    assertThat(counts).isEqualTo(new java.util.TreeMap<>(Map.of(
+        .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+    assertThat(counts).isEqualTo(new TreeMap<>(Map.of(
         "GetCallerIdentity", 1L, "DescribeSnapshots", 1L, "DescribeImages", 1L, "GetParameterHistory", 1L,
         "DescribeLaunchTemplates", 1L, "DescribeInstances", 1L,
         "DeregisterImage", 8L, "DeleteSnapshot", 16L)));
@@ -349,19 +355,19 @@ class PruneIT {
   @Test
   void freedStorageIsTheAllocatedSizeWhereTheEbsDirectApiKnowsTheSnapshot() throws Exception {
     bakes("demo", 1);
-    var ebs = aws.ebs(Region.US_EAST_1);
+    EbsClient ebs = aws.ebs(Region.US_EAST_1);
     String snapshot = ebs.startSnapshot(b -> b.volumeSize(1L).tags(t -> t.key(Tags.PROJECT).value("demo")))
         .snapshotId();
     byte[] block = new byte[512 * 1024];
     for (int i = 0; i < 3; i++) {
       int index = i;
-      String checksum = java.util.Base64.getEncoder().encodeToString(
-          java.security.MessageDigest.getInstance("SHA-256").digest(block));
+      String checksum = Base64.getEncoder().encodeToString(
+          MessageDigest.getInstance("SHA-256").digest(block));
       ebs.putSnapshotBlock(b -> b.snapshotId(snapshot).blockIndex(index).dataLength(block.length).checksum(checksum)
-          .checksumAlgorithm("SHA256"), software.amazon.awssdk.core.sync.RequestBody.fromBytes(block));
+          .checksumAlgorithm("SHA256"), RequestBody.fromBytes(block));
     }
     ebs.completeSnapshot(b -> b.snapshotId(snapshot).changedBlocksCount(3));
-    var listed = ebs.listSnapshotBlocks(b -> b.snapshotId(snapshot));
+    ListSnapshotBlocksResponse listed = ebs.listSnapshotBlocks(b -> b.snapshotId(snapshot));
     double expectedGib = listed.blocks().size() * (double) listed.blockSize() / (1L << 30);
 
     Cli.Result r = prune("--project", "demo", "--keep", "1", "--output", "json");

@@ -2,7 +2,9 @@ package dev.amipipeline.prune;
 
 import static dev.amipipeline.prune.Inventories.hour;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.amipipeline.common.ExitCode;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.prune.Planner.Retention;
@@ -69,9 +71,9 @@ class PruneReportTest {
     Execution execution = new Execution(Set.of("ami-1", "snap-1"), Map.of());
     PruneReport report = PruneReport.of(false, List.of(new PruneReport.RegionRun(plan(), SIZES, execution)));
 
-    var json = Json.OUTPUT.readTree(Json.write(report));
+    JsonNode json = Json.OUTPUT.readTree(Json.write(report));
 
-    var images = json.at("/regions/0/projects/0/images");
+    JsonNode images = json.at("/regions/0/projects/0/images");
     assertThat(images.get(0).get("imageId").asText()).isEqualTo("ami-3");
     assertThat(images.get(0).get("reasons").toString()).isEqualTo("[\"current (ami-id v3)\",\"newest 1\"]");
     assertThat(images.get(2).get("status").asText()).isEqualTo("deleted");
@@ -98,11 +100,11 @@ class PruneReportTest {
     assertThat(list.regions().get(0).projects().get(0).images())
         .extracting(ImageList.ListedImage::imageId, ImageList.ListedImage::status)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("ami-5", "current"),
-            org.assertj.core.groups.Tuple.tuple("ami-4", "kept"),
-            org.assertj.core.groups.Tuple.tuple("ami-3", "in use"),
-            org.assertj.core.groups.Tuple.tuple("ami-2", "prunable"),
-            org.assertj.core.groups.Tuple.tuple("ami-1", "in use"));
+            tuple("ami-5", "current"),
+            tuple("ami-4", "kept"),
+            tuple("ami-3", "in use"),
+            tuple("ami-2", "prunable"),
+            tuple("ami-1", "in use"));
     assertThat(list.toText()).contains("1 image is prunable with each project's keep")
         .contains("in launch template lt-1 v4");
   }
