@@ -17,11 +17,17 @@ final class AwsErrors {
     return code != null ? code : "HTTP " + aws.statusCode();
   }
 
+  /** {@code Code: message}; just the code (or HTTP status) when the service sent no message. */
   static String describe(SdkException e) {
-    String message = e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
-        && aws.awsErrorDetails().errorMessage() != null ? aws.awsErrorDetails().errorMessage() : e.getMessage();
-    String line = message == null ? e.getClass().getSimpleName() : message.strip().lines().findFirst().orElse("");
     String code = code(e);
-    return code.isEmpty() ? line : code + ": " + line;
+    if (e instanceof AwsServiceException aws) {
+      String message = aws.awsErrorDetails() == null ? null : aws.awsErrorDetails().errorMessage();
+      return message == null || message.isBlank() ? code : code + ": " + firstLine(message);
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+  }
+
+  private static String firstLine(String s) {
+    return s.strip().lines().findFirst().orElse("");
   }
 }
