@@ -2,71 +2,29 @@ package dev.amipipeline.prune;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.amipipeline.aws.AwsClients;
-import dev.amipipeline.aws.AwsSettings;
-import dev.amipipeline.project.ParameterNames;
-import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.prune.Planner.Retention;
 import dev.amipipeline.testing.Ec2Seed;
 import dev.amipipeline.testing.Ec2Seed.SeededImage;
-import dev.amipipeline.testing.MotoExtension;
-import dev.amipipeline.testing.MotoServer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /** The delete edge against moto: per-resource failures, and reruns that find things already gone. */
-@ExtendWith(MotoExtension.class)
-class PruneExecutorIT {
-
-  private AwsClients aws;
-  private Ec2Client ec2;
-  private final List<String> progress = new ArrayList<>();
-
-  @BeforeEach
-  void clients(MotoServer moto) {
-    aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
-    ec2 = aws.ec2();
-  }
-
-  @AfterEach
-  void close() {
-    aws.close();
-  }
-
-  private List<SeededImage> bakes(int count) {
-    ProjectParameters params = new ProjectParameters(aws.ssm(), new ParameterNames("/ami-pipeline", "demo"));
-    List<SeededImage> images = new ArrayList<>();
-    for (int i = 1; i <= count; i++) {
-      SeededImage image = new Ec2Seed(ec2).bakedImage("demo", "demo-" + i, 1);
-      params.recordBake(image.amiId(), image.snapshotIds(), "{}");
-      images.add(image);
-    }
-    return images;
-  }
+class PruneExecutorIT extends MotoTestBase {
 
   private Inventory read() {
     return new InventoryReader(ec2, aws.ssm(), Ec2State.ACCOUNT, "/ami-pipeline").read("us-east-1", List.of("demo"));
   }
 
   private Execution execute(PrunePlan plan) {
-    return new PruneExecutor(ec2, 4, line -> {
-      synchronized (progress) {
-        progress.add(line);
-      }
-    }).execute(plan);
+    return new PruneExecutor(ec2, 4, progressSink()).execute(plan);
   }
 
   @Test
   void aSnapshotThatAnImageRegisteredAfterTheReadUsesFailsAloneAndTheRestIsDone() {
-    List<SeededImage> bakes = bakes(3);
+    List<SeededImage> bakes = bakes("demo", 3);
     SeededImage old = bakes.get(0);
     // Someone registers an image whose snapshot carries old's tags, after prune read the region.
     String late = ec2.registerImage(b -> b.name("registered-late").rootDeviceName("/dev/sda1")).imageId();
@@ -91,7 +49,7 @@ class PruneExecutorIT {
 
   @Test
   void runningTheSamePlanAgainFindsEverythingAlreadyGone() {
-    bakes(4);
+    bakes("demo", 4);
     ec2.deregisterImage(b -> b.imageId(read().images().stream()
         .filter(i -> i.tags().get(Tags.NAME).equals("demo-1")).findFirst().orElseThrow().id()));
     PrunePlan plan = Planner.plan(read(), List.of(new Retention("demo", 1)), Duration.ZERO, Instant.now());

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.amipipeline.aws.AwsClients;
-import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.history.HistoryRow;
 import dev.amipipeline.history.HistoryTable;
 import dev.amipipeline.project.ParameterNames;
@@ -14,8 +12,6 @@ import dev.amipipeline.project.Tags;
 import dev.amipipeline.testing.Cli;
 import dev.amipipeline.testing.Ec2Seed;
 import dev.amipipeline.testing.Ec2Seed.SeededImage;
-import dev.amipipeline.testing.MotoExtension;
-import dev.amipipeline.testing.MotoServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -32,57 +28,19 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ebs.EbsClient;
 import software.amazon.awssdk.services.ebs.model.ListSnapshotBlocksResponse;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /** {@code ami prune} end to end against a real moto_server; every outcome is checked with describes. */
-@ExtendWith(MotoExtension.class)
-class PruneIT {
+class PruneIT extends MotoTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
-  private MotoServer moto;
-  private AwsClients aws;
-  private Ec2Client ec2;
-  private Ec2Seed seed;
-
-  @BeforeEach
-  void clients(MotoServer server) {
-    moto = server;
-    aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, server.endpoint()));
-    ec2 = aws.ec2();
-    seed = new Ec2Seed(ec2);
-  }
-
-  @AfterEach
-  void close() {
-    aws.close();
-  }
-
-  /** What a bake leaves behind: a tagged image with a tagged snapshot, recorded as the next ami-id version. */
-  private SeededImage bake(Region region, String project, String name) {
-    SeededImage image = new Ec2Seed(aws.ec2(region)).bakedImage(project, name, 1);
-    new ProjectParameters(aws.ssm(region), new ParameterNames(ParameterNames.DEFAULT_PREFIX, project))
-        .recordBake(image.amiId(), image.snapshotIds(), "{}");
-    return image;
-  }
-
-  private List<SeededImage> bakes(String project, int count) {
-    List<SeededImage> images = new ArrayList<>();
-    for (int i = 1; i <= count; i++) {
-      images.add(bake(Region.US_EAST_1, project, project + "-bake-" + i));
-    }
-    return images;
-  }
 
   private Cli.Result prune(String... args) {
     List<String> all = new ArrayList<>(List.of("prune", "--history", tmp.resolve("ami-history.md").toString()));

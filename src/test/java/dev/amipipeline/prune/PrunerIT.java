@@ -2,63 +2,34 @@ package dev.amipipeline.prune;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.amipipeline.aws.AwsClients;
-import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.common.ExitCode;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
-import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.ProjectRepository;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.testing.Ec2Seed;
 import dev.amipipeline.testing.Ec2Seed.SeededImage;
-import dev.amipipeline.testing.MotoExtension;
-import dev.amipipeline.testing.MotoServer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
 /**
  * The prune edge driven directly with a clock set hours ahead: moto stamps instances with the real
  * launch time and offers no way to age them, and a builder must be 6 hours old to be stale.
  */
-@ExtendWith(MotoExtension.class)
-class PrunerIT {
+class PrunerIT extends MotoTestBase {
 
   @TempDir Path tmp;
-  private AwsClients aws;
-  private Ec2Client ec2;
-  private final List<String> progress = new ArrayList<>();
-
-  @BeforeEach
-  void clients(MotoServer moto) {
-    aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
-    ec2 = aws.ec2();
-  }
-
-  @AfterEach
-  void close() {
-    aws.close();
-  }
 
   private Pruner prunerAt(Duration ahead) {
     Clock later = Clock.offset(Clock.systemUTC(), ahead);
     return new Pruner(aws, ParameterNames.DEFAULT_PREFIX, Clock.fixed(later.instant(), ZoneOffset.UTC),
-        line -> {
-          synchronized (progress) {
-            progress.add(line);
-          }
-        });
+        progressSink());
   }
 
   private Pruner.Options keep(int n) {
@@ -106,11 +77,9 @@ class PrunerIT {
 
   @Test
   void aFailureIsReportedWhileTheRestIsDoneAndTheRunExitsOne() {
-    SeededImage old = new Ec2Seed(ec2).bakedImage("demo", "demo-old", 1);
-    SeededImage current = new Ec2Seed(ec2).bakedImage("demo", "demo-current", 1);
-    ProjectParameters params = new ProjectParameters(aws.ssm(), new ParameterNames("/ami-pipeline", "demo"));
-    params.recordBake(old.amiId(), old.snapshotIds(), "{}");
-    params.recordBake(current.amiId(), current.snapshotIds(), "{}");
+    List<SeededImage> bakes = bakes("demo", 2);
+    SeededImage old = bakes.get(0);
+    SeededImage current = bakes.get(1);
     String terminable = builder("c3d4", false);
     String stuck = builder("e5f6", true); // termination protection: EC2 refuses to terminate it
 
