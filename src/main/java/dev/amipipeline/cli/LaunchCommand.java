@@ -52,11 +52,11 @@ import picocli.CommandLine.Spec;
         "",
         "Examples:",
         "  ami launch --project ml --spot --wait",
-        "  ami launch --project ml --spot --follow      # stream the job's log, exit with its code",
-        "  ami launch --project ml --count 4 --spot     # EC2 Fleet over all types and subnets",
-        "  ami launch --project ml --ami-version 3      # roll back to the 3rd bake",
-        "  ami launch --project ml --template-only      # launch template that follows each bake",
-        "  ami launch --cpu 8 --memory 61035 --list     # cheapest fitting types only",
+        "  ami launch --project ml --spot --follow   # stream the log, exit with its code",
+        "  ami launch --project ml --count 4 --spot  # EC2 Fleet over types and subnets",
+        "  ami launch --project ml --ami-version 3   # roll back to the 3rd bake",
+        "  ami launch --project ml --template-only   # template that follows each bake",
+        "  ami launch --cpu 8 --memory 61035 --list  # cheapest fitting types only",
         ""})
 final class LaunchCommand implements Callable<Integer> {
 

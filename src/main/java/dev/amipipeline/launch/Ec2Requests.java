@@ -13,11 +13,14 @@ import software.amazon.awssdk.services.ec2.model.FleetLaunchTemplateOverridesReq
 import software.amazon.awssdk.services.ec2.model.FleetOnDemandAllocationStrategy;
 import software.amazon.awssdk.services.ec2.model.FleetType;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
+import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
 import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateBlockDeviceMappingRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateHttpTokensState;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateIamInstanceProfileSpecificationRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateInstanceMetadataEndpointState;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplatePlacementRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateTagSpecificationRequest;
 import software.amazon.awssdk.services.ec2.model.MarketType;
 import software.amazon.awssdk.services.ec2.model.RequestLaunchTemplateData;
@@ -67,30 +70,24 @@ public final class Ec2Requests {
             .httpPutResponseHopLimit(METADATA_HOP_LIMIT).httpEndpoint(InstanceMetadataEndpointState.ENABLED))
         .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
         .tagSpecifications(tagSpecifications(plan, attempt.market()))
+        .subnetId(attempt.subnetId()) // a null leaves a field out of the request
+        .keyName(plan.keyName())
+        .iamInstanceProfile(plan.iamInstanceProfile() == null ? null
+            : IamInstanceProfileSpecification.builder().name(plan.iamInstanceProfile()).build())
+        .placement(plan.placementGroup() == null ? null
+            : software.amazon.awssdk.services.ec2.model.Placement.builder().groupName(plan.placementGroup()).build())
         .dryRun(dryRun);
-    if (attempt.subnetId() != null) {
-      run.subnetId(attempt.subnetId());
-    }
     if (!plan.securityGroups().isEmpty()) {
       run.securityGroupIds(plan.securityGroups());
     }
-    if (plan.iamInstanceProfile() != null) {
-      run.iamInstanceProfile(p -> p.name(plan.iamInstanceProfile()));
-    }
-    if (plan.keyName() != null) {
-      run.keyName(plan.keyName());
-    }
     if (!plan.blockDevices().isEmpty()) {
       run.blockDeviceMappings(plan.blockDevices().stream().map(Ec2Requests::mapping).toList());
-    }
-    if (plan.placementGroup() != null) {
-      run.placement(p -> p.groupName(plan.placementGroup()));
     }
     if (attempt.market() instanceof Market.Spot spot) {
       run.instanceMarketOptions(m -> m.marketType(MarketType.SPOT).spotOptions(s -> s
           .spotInstanceType(SpotInstanceType.ONE_TIME)
           .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE)
-          .maxPrice(spot.maxPrice() == null ? null : spot.maxPrice().toPlainString())));
+          .maxPrice(maxPrice(spot))));
     }
     return run.build();
   }
@@ -110,30 +107,26 @@ public final class Ec2Requests {
             .httpEndpoint(LaunchTemplateInstanceMetadataEndpointState.ENABLED))
         .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
         .tagSpecifications(List.of(templateTags(ResourceType.INSTANCE, plan.tags()),
-            templateTags(ResourceType.VOLUME, plan.tags())));
+            templateTags(ResourceType.VOLUME, plan.tags())))
+        .keyName(plan.keyName())
+        .iamInstanceProfile(plan.iamInstanceProfile() == null ? null
+            : LaunchTemplateIamInstanceProfileSpecificationRequest.builder().name(plan.iamInstanceProfile()).build())
+        .placement(plan.placementGroup() == null ? null
+            : LaunchTemplatePlacementRequest.builder().groupName(plan.placementGroup()).build());
     if (use == TemplateUse.STANDALONE) {
       data.instanceType(plan.instanceTypes().get(0));
       if (plan.market() instanceof Market.Spot spot) {
         data.instanceMarketOptions(m -> m.marketType(MarketType.SPOT).spotOptions(s -> s
             .spotInstanceType(SpotInstanceType.ONE_TIME)
             .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE)
-            .maxPrice(spot.maxPrice() == null ? null : spot.maxPrice().toPlainString())));
+            .maxPrice(maxPrice(spot))));
       }
     }
     if (!plan.securityGroups().isEmpty()) {
       data.securityGroupIds(plan.securityGroups());
     }
-    if (plan.iamInstanceProfile() != null) {
-      data.iamInstanceProfile(p -> p.name(plan.iamInstanceProfile()));
-    }
-    if (plan.keyName() != null) {
-      data.keyName(plan.keyName());
-    }
     if (!plan.blockDevices().isEmpty()) {
       data.blockDeviceMappings(plan.blockDevices().stream().map(Ec2Requests::templateMapping).toList());
-    }
-    if (plan.placementGroup() != null) {
-      data.placement(p -> p.groupName(plan.placementGroup()));
     }
     return data.build();
   }
@@ -169,7 +162,7 @@ public final class Ec2Requests {
   public static CreateFleetRequest createFleet(LaunchPlan plan, String templateId, Market market, int capacity,
       boolean dryRun) {
     boolean spot = market instanceof Market.Spot;
-    String maxPrice = market instanceof Market.Spot s && s.maxPrice() != null ? s.maxPrice().toPlainString() : null;
+    String maxPrice = market instanceof Market.Spot s ? maxPrice(s) : null;
     List<FleetLaunchTemplateOverridesRequest> overrides = new ArrayList<>();
     for (String type : plan.instanceTypes()) {
       if (plan.subnets().isEmpty()) {
@@ -200,6 +193,10 @@ public final class Ec2Requests {
           .singleAvailabilityZone(oneAz ? true : null));
     }
     return fleet.build();
+  }
+
+  private static String maxPrice(Market.Spot spot) {
+    return spot.maxPrice() == null ? null : spot.maxPrice().toPlainString();
   }
 
   private static List<TagSpecification> tagSpecifications(LaunchPlan plan, Market market) {

@@ -3,36 +3,18 @@ package dev.amipipeline.launch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.testing.Cli;
-import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 
-@ExtendWith(MotoExtension.class)
-class FleetIT {
+class FleetIT extends EmulatedAws {
 
-  private AwsClients aws;
-
-  @BeforeEach
-  void clients(MotoServer moto) {
-    aws = Bakes.aws(moto);
-  }
-
-  @AfterEach
-  void close() {
-    AwsCallLog.stop();
-    aws.close();
-  }
 
   @Test
   void countThreeGoesThroughCreateFleetAndReturnsThreeInstances(MotoServer moto) throws Exception {

@@ -2,9 +2,7 @@ package dev.amipipeline.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.testing.Cli;
-import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,10 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -24,26 +20,17 @@ import software.amazon.awssdk.services.s3.S3Client;
  * {@code --follow} against the emulator's S3: the test plays the instance, uploading the log in
  * growing pieces and then the exit status, while the command follows in another thread.
  */
-@ExtendWith(MotoExtension.class)
-class FollowIT {
+class FollowIT extends EmulatedAws {
 
   private static final String BUCKET = "ami-pipeline-demo-logs"; // demo's run.logUri: s3://ami-pipeline-demo-logs/runs
 
-  private AwsClients aws;
   private S3Client s3;
 
   @BeforeEach
-  void setUp(MotoServer moto) {
-    aws = Bakes.aws(moto);
+  void bakeAndMakeTheLogBucket() {
     s3 = aws.s3(aws.region());
     Bakes.bake(aws, "demo");
     s3.createBucket(b -> b.bucket(BUCKET));
-  }
-
-  @AfterEach
-  void close() {
-    AwsCallLog.stop();
-    aws.close();
   }
 
   @Test

@@ -3,18 +3,13 @@ package dev.amipipeline.launch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.testing.Cli;
-import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
@@ -24,21 +19,8 @@ import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.Volume;
 
-@ExtendWith(MotoExtension.class)
-class LaunchIT {
+class LaunchIT extends EmulatedAws {
 
-  private AwsClients aws;
-
-  @BeforeEach
-  void clients(MotoServer moto) {
-    aws = Bakes.aws(moto);
-  }
-
-  @AfterEach
-  void close() {
-    AwsCallLog.stop();
-    aws.close();
-  }
 
   @Test
   void demoInstanceHasOneLineUserDataImdsV2TerminateOnShutdownAndContractTags(MotoServer moto) {

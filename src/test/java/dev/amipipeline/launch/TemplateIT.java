@@ -2,34 +2,17 @@ package dev.amipipeline.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.testing.Cli;
-import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplate;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
-@ExtendWith(MotoExtension.class)
-class TemplateIT {
+class TemplateIT extends EmulatedAws {
 
-  private AwsClients aws;
-
-  @BeforeEach
-  void clients(MotoServer moto) {
-    aws = Bakes.aws(moto);
-  }
-
-  @AfterEach
-  void close() {
-    aws.close();
-  }
 
   @Test
   void templateOnlyTwiceMakesVersionOneThenVersionTwoOfOneTemplate(MotoServer moto) {

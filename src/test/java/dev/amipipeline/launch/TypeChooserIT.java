@@ -3,35 +3,17 @@ package dev.amipipeline.launch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.testing.Cli;
-import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
 import java.math.BigDecimal;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.model.InstanceTypeInfo;
 
 /** The chooser on the emulator's real catalogue of instance types. */
-@ExtendWith(MotoExtension.class)
-class TypeChooserIT {
+class TypeChooserIT extends EmulatedAws {
 
-  private AwsClients aws;
-
-  @BeforeEach
-  void clients(MotoServer moto) {
-    aws = Bakes.aws(moto);
-  }
-
-  @AfterEach
-  void close() {
-    AwsCallLog.stop();
-    aws.close();
-  }
 
   @Test
   void listPrintsTheCheapestFittingTypeOfTheRegionAndLaunchesNothing(MotoServer moto) throws Exception {
