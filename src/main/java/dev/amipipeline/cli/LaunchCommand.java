@@ -182,11 +182,11 @@ final class LaunchCommand implements Callable<Integer> {
       if (templateOnly) {
         return Printer.print(spec, global, new LaunchTemplates(aws.ec2()).createOrUpdate(plan));
       }
-      return launch(aws, parameters, plan);
+      return launch(aws, parameters, p, plan);
     }
   }
 
-  private int launch(AwsClients aws, ProjectParameters parameters, LaunchPlan plan) {
+  private int launch(AwsClients aws, ProjectParameters parameters, Project p, LaunchPlan plan) {
     PrintWriter progress = Printer.progress(spec);
     Ec2Launch ec2 = new Ec2Launch(aws.ec2(), line -> {
       progress.println(line);
@@ -210,17 +210,17 @@ final class LaunchCommand implements Callable<Integer> {
     if (!global.json()) {
       Printer.print(spec, global, report);
     }
-    JobResult job = followJob(aws, parameters, plan, report.instanceIds().get(0), ec2);
+    JobResult job = followJob(aws, parameters, p, report.instanceIds().get(0), ec2);
     Printer.print(spec, global, global.json() ? report.withJob(job) : job);
     return job.jobExitCode();
   }
 
   /** Streams the log: on stdout in text mode; on stderr with --output json, so stdout stays one object. */
-  private JobResult followJob(AwsClients aws, ProjectParameters parameters, LaunchPlan plan, String instanceId,
+  private JobResult followJob(AwsClients aws, ProjectParameters parameters, Project p, String instanceId,
       Ec2Launch ec2) {
-    String logUri = parameters.runConfigJson().map(LaunchCommand::logUriOf)
-        .orElse(global.projects().load(plan.project()).spec().run().logUri());
-    S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri, plan.project(), instanceId,
+    // The instance uploads where the baked run configuration says; the project file may have moved on.
+    String logUri = parameters.runConfigJson().map(LaunchCommand::logUriOf).orElse(p.spec().run().logUri());
+    S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri, p.name(), instanceId,
         () -> ec2.describe(List.of(instanceId)).stream().map(LaunchedInstance::state).findFirst().orElse("terminated"));
     PrintWriter sink = global.json() ? Printer.progress(spec) : spec.commandLine().getOut();
     Printer.progress(spec).println("following " + files.logUri());

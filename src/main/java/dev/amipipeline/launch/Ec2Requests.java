@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.ec2.model.CreateFleetRequest;
 import software.amazon.awssdk.services.ec2.model.CreateLaunchTemplateRequest;
 import software.amazon.awssdk.services.ec2.model.CreateLaunchTemplateVersionRequest;
 import software.amazon.awssdk.services.ec2.model.DefaultTargetCapacityType;
+import software.amazon.awssdk.services.ec2.model.FleetLaunchTemplateConfigRequest;
 import software.amazon.awssdk.services.ec2.model.FleetLaunchTemplateOverridesRequest;
 import software.amazon.awssdk.services.ec2.model.FleetOnDemandAllocationStrategy;
 import software.amazon.awssdk.services.ec2.model.FleetType;
@@ -176,9 +177,9 @@ public final class Ec2Requests {
     boolean oneAz = plan.placementGroup() != null;
     CreateFleetRequest.Builder fleet = CreateFleetRequest.builder()
         .type(FleetType.INSTANT)
-        .launchTemplateConfigs(c -> c
+        .launchTemplateConfigs(FleetLaunchTemplateConfigRequest.builder()
             .launchTemplateSpecification(s -> s.launchTemplateId(templateId).version("$Latest"))
-            .overrides(overrides))
+            .overrides(overrides).build())
         .targetCapacitySpecification(t -> t.totalTargetCapacity(capacity)
             .defaultTargetCapacityType(spot ? DefaultTargetCapacityType.SPOT : DefaultTargetCapacityType.ON_DEMAND))
         .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.FLEET)

@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
@@ -93,8 +94,8 @@ class LaunchIT extends EmulatedAws {
     assertThat(i.instanceLifecycle()).isEqualTo(InstanceLifecycleType.SPOT); // ml's launch.spot
     assertThat(i.instanceTypeAsString()).isEqualTo("p3.2xlarge");
     assertThat(userData(i.instanceId())).isEqualTo("AMI_PROJECT=ml\n");
-    List<Volume> volumes = aws.ec2().describeVolumes(b -> b.filters(f -> f.name("attachment.instance-id")
-        .values(i.instanceId()))).volumes();
+    List<Volume> volumes = aws.ec2().describeVolumes(b -> b.filters(Filter.builder().name("attachment.instance-id")
+        .values(i.instanceId()).build())).volumes();
     assertThat(volumes).singleElement().satisfies(v -> {
       assertThat(v.size()).isEqualTo(200);
       assertThat(v.encrypted()).isTrue();
