@@ -122,8 +122,15 @@ public final class Ec2Launch {
         throw e;
       }
     }
-    ec2.createPlacementGroup(b -> b.groupName(name).strategy(PlacementStrategy.CLUSTER));
-    say.accept("created cluster placement group " + name);
+    try {
+      ec2.createPlacementGroup(b -> b.groupName(name).strategy(PlacementStrategy.CLUSTER));
+      say.accept("created cluster placement group " + name);
+    } catch (Ec2Exception e) {
+      // Another launch made it between our look and our create: use theirs.
+      if (e.awsErrorDetails() == null || !"InvalidPlacementGroup.Duplicate".equals(e.awsErrorDetails().errorCode())) {
+        throw e;
+      }
+    }
   }
 
   private static List<LaunchedInstance> inOrder(List<String> ids, List<Instance> instances) {

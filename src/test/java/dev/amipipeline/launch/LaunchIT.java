@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.testing.Cli;
 import dev.amipipeline.testing.MotoServer;
+import dev.amipipeline.testing.Shell;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -69,6 +70,18 @@ class LaunchIT extends EmulatedAws {
   }
 
   @Test
+  void theJarLaunchesWithEndpointRegionAndCredentialsFromTheEnvironment(MotoServer moto) {
+    String ami = Bakes.bake(aws, "demo");
+
+    Shell.Result r = Shell.ami(moto.environment(), "launch", "--project", "demo", "--spot", "--wait");
+
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    Instance i = single();
+    assertThat(i.imageId()).isEqualTo(ami);
+    assertThat(r.out()).containsPattern(i.instanceId() + " +t3\\.micro +us-east-1[a-f] +spot +running");
+  }
+
+  @Test
   void amiVersionOneAfterTwoBakesLaunchesTheFirstAmi(MotoServer moto) {
     String first = Bakes.bake(aws, "demo");
     String second = Bakes.bake(aws, "demo");
@@ -86,9 +99,13 @@ class LaunchIT extends EmulatedAws {
     Bakes.createInstanceProfile(moto, "ami-pipeline-ml");
     Bakes.bake(aws, "ml");
 
+    AwsCallLog.start();
     Cli.Result r = Cli.run(moto, "launch", "--project", "ml");
+    AwsCallLog.stop();
 
     assertThat(r.exitCode()).as(r.err()).isZero();
+    // The root volume's size and device cost no DescribeImages.
+    assertThat(AwsCallLog.calls()).containsExactly("Ssm:GetParameter", "Ec2:RunInstances");
     Instance i = single();
     assertThat(i.iamInstanceProfile().arn()).endsWith("instance-profile/ami-pipeline-ml");
     assertThat(i.instanceLifecycle()).isEqualTo(InstanceLifecycleType.SPOT); // ml's launch.spot
