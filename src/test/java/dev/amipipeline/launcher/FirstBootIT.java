@@ -258,9 +258,25 @@ class FirstBootIT {
     assertThat(s3Text(RESULTS + "first-boot.log")).doesNotContain("s3cr3t-v@lue");
   }
 
-  @Test
-  void aRefThatCannotBeCheckedOutIsASetupFailureThatIsReportedAndPowersOff() throws IOException {
-    putRunConfig(new RunConfig(repo.url(), "no-such-branch", "./hello.sh", "root", Map.of(), LOG_URI, true, 0));
+  static Stream<Arguments> setupFailures() {
+    return Stream.of(
+        Arguments.of("a ref the repo does not have", Map.of("ref", "no-such-branch"),
+            "error: getting %s at 'no-such-branch' failed"),
+        Arguments.of("a user the image does not have", Map.of("user", "no-such-user"),
+            "error: user 'no-such-user' does not exist on this image"),
+        Arguments.of("a negative timeout", Map.of("timeoutMinutes", -5),
+            "error: timeoutMinutes '-5' is not a number of minutes"),
+        Arguments.of("a secret that is not there", Map.of("env", Map.of("TOKEN", "ssm:/ml/secrets/missing")),
+            "error: env TOKEN: reading the SSM parameter /ml/secrets/missing failed"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("setupFailures")
+  void aSetupFailureIsReportedAndPowersOffAndALaterBootTriesAgain(String what, Map<String, Object> change,
+      String logged) throws IOException {
+    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./hello.sh", Map.of()).toJson());
+    config.setAll((ObjectNode) Json.OUTPUT.valueToTree(change));
+    putRunConfig(config.toString());
 
     Shell.Result result = boot(Map.of());
 
@@ -268,10 +284,10 @@ class FirstBootIT {
     ExitStatus status = exitStatus();
     assertThat(status.reason()).isEqualTo("setup-failed");
     assertThat(status.exitCode()).isEqualTo(125);
-    assertThat(s3Text(RESULTS + "first-boot.log")).contains("error: getting " + repo.url() + " at 'no-such-branch' failed");
+    assertThat(s3Text(RESULTS + "first-boot.log")).contains(logged.formatted(repo.url()));
     assertThat(s3Keys()).doesNotContain(RESULTS + "job.log");
     assertThat(powerOffCount()).isEqualTo(1);
-    assertThat(root.resolve("var/lib/ami-pipeline/done")).as("a later boot tries again").doesNotExist();
+    assertThat(root.resolve("var/lib/ami-pipeline/done")).doesNotExist();
   }
 
   @Test
