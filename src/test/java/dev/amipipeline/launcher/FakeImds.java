@@ -28,7 +28,6 @@ final class FakeImds implements AutoCloseable {
   static final String TOKEN_PATH = "/latest/api/token";
   static final String TOKEN_HEADER = "X-aws-ec2-metadata-token";
   static final String TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds";
-  static final String SPOT_NOTICE = "{\"action\": \"terminate\", \"time\": \"2030-01-01T00:00:00Z\"}";
 
   private final HttpServer server;
   private final Clock clock = Clock.systemUTC();
@@ -40,6 +39,7 @@ final class FakeImds implements AutoCloseable {
   private volatile String userData;
   private volatile Duration maxTokenLifetime = Duration.ofHours(6);
   private volatile BooleanSupplier spotNotice = () -> false;
+  private volatile String spotAction = "terminate";
   private final String instanceId;
   private final String region;
   private final String amiId;
@@ -80,6 +80,11 @@ final class FakeImds implements AutoCloseable {
   /** From the moment {@code condition} holds, spot/instance-action answers with a notice. */
   void spotNoticeWhen(BooleanSupplier condition) {
     this.spotNotice = condition;
+  }
+
+  /** What the notice says EC2 will do: terminate (one-time requests), stop or hibernate. */
+  void spotAction(String action) {
+    this.spotAction = action;
   }
 
   int tokensIssued() {
@@ -131,7 +136,7 @@ final class FakeImds implements AutoCloseable {
 
   private String servedNotice() {
     spotNoticesServed.incrementAndGet();
-    return SPOT_NOTICE;
+    return "{\"action\": \"" + spotAction + "\", \"time\": \"2030-01-01T00:00:00Z\"}";
   }
 
   private void issueToken(HttpExchange exchange) throws IOException {

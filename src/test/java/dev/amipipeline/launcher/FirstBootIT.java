@@ -141,11 +141,27 @@ class FirstBootIT {
   }
 
   @Test
-  void aSpotNoticeStopsTheJobWhichResumesFromItsCheckpointOnTheNextBoot() throws IOException {
+  void aSpotTerminationNoticeStopsTheJobUploadsWhatExistsAndPowersOff() throws IOException {
+    Path started = tmp.resolve("started");
+    putRunConfig(run("./train.sh", Map.of("STARTED", started.toString())));
+    imds.spotNoticeWhen(() -> startedMoreThan(started, Duration.ofSeconds(2)));
+
+    Shell.Result interrupted = boot(Map.of());
+
+    assertThat(interrupted.out()).contains("spot interruption notice", "sending SIGTERM to the job");
+    assertThat(s3Text(RESULTS + "job.log")).contains("training started", "SIGTERM: saving a checkpoint");
+    assertThat(exitStatus().reason()).isEqualTo("spot-interruption");
+    // One-time spot requests (what ami launch makes) end in termination: finish it ourselves.
+    assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aSpotStopNoticeStopsTheJobWhichResumesFromItsCheckpointOnTheNextBoot() throws IOException {
     Path started = tmp.resolve("started");
     putRunConfig(run("./train.sh", Map.of("STARTED", started.toString())));
     // The notice comes 2 s into the job; tokens live 1 s, so seeing it takes a fresh token.
     imds.spotNoticeWhen(() -> startedMoreThan(started, Duration.ofSeconds(2)));
+    imds.spotAction("stop");
     imds.maxTokenLifetime(Duration.ofSeconds(1));
 
     Shell.Result interrupted = boot(Map.of());
@@ -159,7 +175,7 @@ class FirstBootIT {
     assertThat(imds.spotNoticesServed()).isEqualTo(1);
     assertThat(imds.tokensIssued()).as("the expired token was replaced").isGreaterThanOrEqualTo(2);
     assertThat(imds.refusedRequests()).as("requests with the expired token").isPositive();
-    // EC2 stops or terminates a spot instance itself; a stopped one must be able to resume.
+    // EC2 stops the instance itself; powering off would terminate it and lose the checkpoint.
     assertThat(powerOffCount()).isZero();
     assertThat(root.resolve("var/lib/ami-pipeline/done")).doesNotExist();
 
