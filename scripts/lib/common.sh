@@ -48,3 +48,16 @@ ensure_jar() {
     mvn -B -q -f "$AMI_ROOT_DIR/pom.xml" -DskipTests package >&2
   fi
 }
+
+# Installs the GitHub workflow validator (npm @action-validator/cli, pinned) into a per-user cache
+# and prints its path.
+ensure_action_validator() {
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/ami-pipeline/action-validator-0.6.0"
+  local bin="$dir/node_modules/.bin/action-validator"
+  if [[ ! -x "$bin" ]]; then
+    command -v npm >/dev/null 2>&1 || ensure_commands npm:npm
+    log "installing @action-validator/cli 0.6.0 (npm)"
+    npm install --silent --no-audit --no-fund --prefix "$dir" @action-validator/cli@0.6.0 @action-validator/core@0.6.0 >&2
+  fi
+  echo "$bin"
+}

@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
         PruneCommand.class,
         ListCommand.class,
         DoctorCommand.class,
+        HistoryMergeCommand.class,
         CompletionCommand.class})
 public final class AmiCommand implements Runnable {
 

@@ -30,14 +30,17 @@ final class ErrorPolicy implements IExecutionExceptionHandler, IParameterExcepti
       return new Verdict(ami.exitCode(), ami.getMessage());
     }
     if (e instanceof AwsServiceException aws) {
-      String code = aws.awsErrorDetails() == null ? "" : aws.awsErrorDetails().errorCode();
+      // A 5xx with a body that is not AWS's error format has details without a code.
+      String code = aws.awsErrorDetails() == null || aws.awsErrorDetails().errorCode() == null
+          ? "" : aws.awsErrorDetails().errorCode();
       String service = aws.awsErrorDetails() == null ? "AWS" : aws.awsErrorDetails().serviceName();
       String detail = aws.awsErrorDetails() == null ? aws.getMessage() : aws.awsErrorDetails().errorMessage();
       if (ACCESS_DENIED.contains(code)) {
         return new Verdict(ExitCode.FAILED, "access denied by AWS (" + service + " " + code + "): "
             + oneLine(detail) + " — grant the permission to these credentials (policies in scripts/iam/)");
       }
-      return new Verdict(ExitCode.FAILED, service + " error " + code + ": " + oneLine(detail));
+      String what = code.isEmpty() ? "HTTP " + aws.statusCode() : code;
+      return new Verdict(ExitCode.FAILED, service + " error " + what + ": " + oneLine(detail));
     }
     if (e instanceof SdkClientException sdk) {
       return new Verdict(ExitCode.FAILED, "cannot reach AWS: " + rootMessage(sdk)

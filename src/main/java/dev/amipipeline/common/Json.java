@@ -27,7 +27,7 @@ public final class Json {
   /** For what the tool prints and stores: no nulls, no indentation surprises. */
   public static final ObjectMapper OUTPUT =
       JsonMapper.builder()
-          .serializationInclusion(JsonInclude.Include.NON_NULL)
+          .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .build();
 

@@ -46,13 +46,14 @@ public final class HistoryFile {
     }
   }
 
+  @SuppressWarnings("try") // the lock is held for the block; its variable is not used
   private void updateLocked(UnaryOperator<HistoryTable> change) {
     Path abs = file.toAbsolutePath();
     Path lockFile = abs.resolveSibling("." + abs.getFileName() + ".lock");
     try {
       Files.createDirectories(abs.getParent());
       try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock ignored = channel.lock()) {
+          FileLock held = channel.lock()) {
         String text = change.apply(read()).render();
         Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);

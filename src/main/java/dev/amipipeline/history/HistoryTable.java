@@ -113,6 +113,17 @@ public final class HistoryTable {
     return new HistoryTable(before, next, after);
   }
 
+  /**
+   * This table with the rows of {@code project} taken from {@code other} instead, in baked order:
+   * how the nightly job merges each project's history into one file.
+   */
+  public HistoryTable withProjectRowsFrom(String project, HistoryTable other) {
+    List<HistoryRow> next = new ArrayList<>(rows.stream().filter(r -> !r.project().equals(project)).toList());
+    next.addAll(other.rows().stream().filter(r -> r.project().equals(project)).toList());
+    next.sort(java.util.Comparator.comparing(HistoryRow::baked));
+    return new HistoryTable(before, next, after);
+  }
+
   public String render() {
     StringBuilder sb = new StringBuilder(before);
     sb.append(HEADER).append('\n').append(RULE).append('\n');

@@ -53,6 +53,11 @@ public final class ProjectParameters {
     }
   }
 
+  /** The run configuration JSON the instances read at first boot, or empty when never baked. */
+  public Optional<String> runConfigJson() {
+    return value(names.run());
+  }
+
   /** The current snapshot ids, or empty. */
   public List<String> snapshotIds() {
     return value(names.snapshotIds()).map(v -> List.of(v.split(","))).orElse(List.of());

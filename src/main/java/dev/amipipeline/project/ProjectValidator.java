@@ -18,8 +18,8 @@ public final class ProjectValidator {
   public static final Pattern INSTANCE_TYPE = Pattern.compile("^[a-z][a-z0-9-]*\\.[a-z0-9-]+$");
   public static final Pattern S3_URI =
       Pattern.compile("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\s]*)?$");
-  private static final Pattern SUBNET = Pattern.compile("^subnet-[0-9a-f]{8,17}$");
-  private static final Pattern SECURITY_GROUP = Pattern.compile("^sg-[0-9a-f]{8,17}$");
+  public static final Pattern SUBNET = Pattern.compile("^subnet-[0-9a-f]{8,17}$");
+  public static final Pattern SECURITY_GROUP = Pattern.compile("^sg-[0-9a-f]{8,17}$");
   private static final Pattern ACCOUNT = Pattern.compile("^(\\d{12}|self|amazon|aws-marketplace)$");
   private static final Pattern UNIX_USER = Pattern.compile("^[a-z_][a-z0-9_-]{0,31}$");
   private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");

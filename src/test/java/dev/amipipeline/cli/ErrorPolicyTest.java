@@ -42,6 +42,16 @@ class ErrorPolicyTest {
   }
 
   @Test
+  void serverErrorWithoutAnErrorCodeIsStillOneLineExitOne() {
+    Ec2Exception e = (Ec2Exception) Ec2Exception.builder().statusCode(500)
+        .awsErrorDetails(AwsErrorDetails.builder().serviceName("Ec2").errorMessage("Internal Server Error").build())
+        .build();
+    ErrorPolicy.Verdict v = ErrorPolicy.judge(e);
+    assertThat(v.exitCode()).isEqualTo(ExitCode.FAILED);
+    assertThat(v.message()).isEqualTo("Ec2 error HTTP 500: Internal Server Error");
+  }
+
+  @Test
   void unexpectedExceptionsAreInternalErrors() {
     ErrorPolicy.Verdict v = ErrorPolicy.judge(new IllegalStateException("boom\nline two"));
     assertThat(v.message()).isEqualTo("internal error: IllegalStateException: boom (run with --verbose for details)");

@@ -65,4 +65,18 @@ class HistoryTableTest {
     HistoryTable pruned = t.markPruned(Set.of("ami-1"), LocalDate.of(2026, 11, 22));
     assertThat(pruned.rows()).extracting(HistoryRow::status).containsExactly("pruned 2026-11-22", "current");
   }
+
+  @Test
+  void mergeTakesEachProjectsRowsFromItsOwnCopy() {
+    HistoryTable base = HistoryTable.empty().append(List.of(row("ml", "us-east-1", "ami-1", "current"),
+        row("demo", "us-east-1", "ami-2", "current")));
+    HistoryTable mlCopy = base.append(List.of(new HistoryRow("2026-11-23 03:20:00", "ml", "us-east-1", "ami-3",
+        List.of(), "ami-src", "h", "c", "current")));
+    HistoryTable demoCopy = base.markPruned(Set.of("ami-2"), LocalDate.of(2026, 11, 23));
+    HistoryTable merged = base.withProjectRowsFrom("ml", mlCopy).withProjectRowsFrom("demo", demoCopy);
+    assertThat(merged.rows()).extracting(HistoryRow::amiId, HistoryRow::status).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("ami-1", "kept"),
+        org.assertj.core.groups.Tuple.tuple("ami-2", "pruned 2026-11-23"),
+        org.assertj.core.groups.Tuple.tuple("ami-3", "current"));
+  }
 }

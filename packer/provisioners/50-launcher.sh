@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs the first-boot launcher from the uploaded launcher/ folder (AMI_LAUNCHER_SRC):
+#   /opt/ami-pipeline/first-boot                      the script (0755)
+#   /etc/systemd/system/ami-first-boot.service        the unit, enabled for multi-user.target
+#   /etc/ami-pipeline/env                             AMI_SSM_PREFIX=<prefix>
+# and the tools the script needs beyond git and the AWS CLI: curl and jq (the run configuration is
+# JSON and the base images do not all carry a JSON parser). See 10-git.sh for what all
+# provisioners share.
+set -euo pipefail
+
+log() { printf '%s 50-launcher: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+# shellcheck source=/dev/null
+. "${AMI_ROOT:-}/etc/os-release"
+install_packages() {
+  command -v cloud-init >/dev/null && { cloud-init status --wait >/dev/null 2>&1 || true; }
+  case "$ID" in
+    ubuntu | debian) apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "$@" ;;
+    amzn) dnf -q -y install "$@" ;;
+    *) log "error: unsupported OS '$ID' (Ubuntu 22.04/24.04, Debian 12, Amazon Linux 2023)"; return 1 ;;
+  esac
+}
+
+root="${AMI_ROOT:-}"
+src="${AMI_LAUNCHER_SRC:-/tmp/ami-pipeline-launcher}"
+prefix="${AMI_SSM_PREFIX:-}"
+readonly UNIT=ami-first-boot.service
+# The same rule as the CLI's --ssm-prefix.
+readonly PREFIX_PATTERN='^(/[A-Za-z0-9_.-]+)+$'
+
+if [[ ! "$prefix" =~ $PREFIX_PATTERN ]] || [[ "${prefix,,}" == /aws* ]] || [[ "${prefix,,}" == /ssm* ]]; then
+  log "error: AMI_SSM_PREFIX '$prefix' is not a parameter path like /ami-pipeline (not under /aws or /ssm)"
+  exit 1
+fi
+for file in first-boot "$UNIT"; do
+  if [[ ! -f "$src/$file" ]]; then
+    log "error: $src/$file is missing: the template uploads the repository's launcher/ folder to $src"
+    exit 1
+  fi
+done
+
+# Commands, not packages: Amazon Linux has curl from curl-minimal.
+missing=()
+for tool in curl jq; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]} > 0)); then
+  log "installing ${missing[*]} for first-boot"
+  install_packages "${missing[@]}"
+fi
+
+install -D -m 0755 "$src/first-boot" "$root/opt/ami-pipeline/first-boot"
+install -D -m 0644 "$src/$UNIT" "$root/etc/systemd/system/$UNIT"
+install -d -m 0755 "$root/etc/ami-pipeline"
+printf 'AMI_SSM_PREFIX=%s\n' "$prefix" >"$root/etc/ami-pipeline/env"
+chmod 0644 "$root/etc/ami-pipeline/env"
+log "installed /opt/ami-pipeline/first-boot and $UNIT; SSM prefix $prefix"
+
+if [[ -n "$root" ]]; then
+  systemctl --root="$root" --quiet enable "$UNIT"
+else
+  systemctl --quiet enable "$UNIT"
+fi
+log "enabled $UNIT (wanted by multi-user.target)"

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Fails the bake when the image would not work or is not clean: the launcher is installed and
+# enabled with the right SSM prefix, first-boot's tools are there, and 80-cleanup.sh left nothing
+# of the builder behind. Lists every problem, then exits 1 if there was one. See 10-git.sh for
+# what all provisioners share.
+set -euo pipefail
+
+log() { printf '%s 90-validate: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+
+root="${AMI_ROOT:-}"
+readonly UNIT=ami-first-boot.service
+problems=0
+problem() {
+  log "problem: $*"
+  problems=$((problems + 1))
+}
+
+# The launcher.
+[[ -x "$root/opt/ami-pipeline/first-boot" ]] || problem "/opt/ami-pipeline/first-boot is missing or not executable"
+[[ -f "$root/etc/systemd/system/$UNIT" ]] || problem "/etc/systemd/system/$UNIT is missing"
+if [[ -n "$root" ]]; then
+  enabled="$(systemctl --root="$root" is-enabled "$UNIT" 2>/dev/null || true)"
+else
+  enabled="$(systemctl is-enabled "$UNIT" 2>/dev/null || true)"
+fi
+[[ "$enabled" == enabled ]] || problem "$UNIT is not enabled (is-enabled: ${enabled:-unknown})"
+expected="AMI_SSM_PREFIX=${AMI_SSM_PREFIX:-}"
+grep -qxF "$expected" "$root/etc/ami-pipeline/env" 2>/dev/null ||
+  problem "/etc/ami-pipeline/env does not say $expected"
+for tool in bash curl jq git aws setsid setpriv; do
+  command -v "$tool" >/dev/null || problem "first-boot needs $tool, which the image lacks"
+done
+
+# What 80-cleanup.sh removes.
+[[ ! -s "$root/etc/machine-id" ]] || problem "/etc/machine-id is not empty"
+for key in "$root"/etc/ssh/ssh_host_*; do
+  [[ -e "$key" ]] && problem "SSH host key left: ${key#"$root"}"
+done
+if [[ -d "$root/var/lib/cloud" ]]; then
+  while IFS= read -r left; do
+    problem "cloud-init state left: ${left#"$root"}"
+  done < <(find "$root/var/lib/cloud" -mindepth 1 -maxdepth 1 ! -name seed)
+fi
+if [[ -d "$root/var/log" ]]; then
+  while IFS= read -r left; do
+    problem "rotated log left: ${left#"$root"}"
+  done < <(find "$root/var/log" -type f \( -name '*.gz' -o -name '*.xz' -o -name '*.[0-9]' -o -name '*.old' \))
+fi
+for history in "$root"/root/.bash_history "$root"/home/*/.bash_history; do
+  [[ -e "$history" ]] && problem "shell history left: ${history#"$root"}"
+done
+# A stamp in the image would make every instance skip its job.
+for state in "$root/var/lib/ami-pipeline" "$root/var/log/ami-pipeline"; do
+  [[ -e "$state" ]] && problem "ami-pipeline run state left: ${state#"$root"}"
+done
+
+if ((problems > 0)); then
+  log "$problems problem(s): the image is not ready"
+  exit 1
+fi
+log "the image is ready: $UNIT enabled, builder state cleaned up"

@@ -1,0 +1,236 @@
+package dev.amipipeline.launch;
+
+import dev.amipipeline.project.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
+import software.amazon.awssdk.services.ec2.model.CreateFleetRequest;
+import software.amazon.awssdk.services.ec2.model.CreateLaunchTemplateRequest;
+import software.amazon.awssdk.services.ec2.model.CreateLaunchTemplateVersionRequest;
+import software.amazon.awssdk.services.ec2.model.DefaultTargetCapacityType;
+import software.amazon.awssdk.services.ec2.model.FleetLaunchTemplateConfigRequest;
+import software.amazon.awssdk.services.ec2.model.FleetLaunchTemplateOverridesRequest;
+import software.amazon.awssdk.services.ec2.model.FleetOnDemandAllocationStrategy;
+import software.amazon.awssdk.services.ec2.model.FleetType;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
+import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
+import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateBlockDeviceMappingRequest;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateHttpTokensState;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateIamInstanceProfileSpecificationRequest;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateInstanceMetadataEndpointState;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplatePlacementRequest;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateTagSpecificationRequest;
+import software.amazon.awssdk.services.ec2.model.MarketType;
+import software.amazon.awssdk.services.ec2.model.RequestLaunchTemplateData;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
+import software.amazon.awssdk.services.ec2.model.SpotAllocationStrategy;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceInterruptionBehavior;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceType;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+
+/**
+ * Turns a {@link LaunchPlan} into EC2 requests. Pure: builds request objects, sends nothing. Every
+ * launch path gets the same user-data, metadata options (IMDSv2 required, hop limit 2 so containers
+ * on the host reach it), shutdown behavior (terminate: powering off from inside ends the instance,
+ * no TerminateInstances permission needed on it), tags and encrypted volumes.
+ */
+public final class Ec2Requests {
+
+  /** Hops an IMDSv2 token response may travel: 2 lets a container on the host reach the service. */
+  static final int METADATA_HOP_LIMIT = 2;
+
+  /** What a launch template is for: a standalone one follows the SSM parameter; a fleet's is transient. */
+  public enum TemplateUse { STANDALONE, FLEET }
+
+  private Ec2Requests() {}
+
+  /** The project's launch template, created or updated by {@code --template-only}. */
+  public static String templateName(String project) {
+    return "ami-pipeline-" + project;
+  }
+
+  /** The launch template one fleet launch makes and deletes again. */
+  public static String fleetTemplateName(String project, String launchId) {
+    return "ami-pipeline-" + project + "-fleet-" + launchId;
+  }
+
+  public static RunInstancesRequest runInstances(LaunchPlan plan, LaunchPlan.Attempt attempt, boolean dryRun) {
+    RunInstancesRequest.Builder run = RunInstancesRequest.builder()
+        .imageId(plan.amiId())
+        .instanceType(attempt.instanceType())
+        .minCount(1)
+        .maxCount(1)
+        .userData(UserData.base64(plan.project()))
+        .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED)
+            .httpPutResponseHopLimit(METADATA_HOP_LIMIT).httpEndpoint(InstanceMetadataEndpointState.ENABLED))
+        .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+        .tagSpecifications(tagSpecifications(plan, attempt.market()))
+        .subnetId(attempt.subnetId()) // a null leaves a field out of the request
+        .keyName(plan.keyName())
+        .iamInstanceProfile(plan.iamInstanceProfile() == null ? null
+            : IamInstanceProfileSpecification.builder().name(plan.iamInstanceProfile()).build())
+        .placement(plan.placementGroup() == null ? null
+            : software.amazon.awssdk.services.ec2.model.Placement.builder().groupName(plan.placementGroup()).build())
+        .dryRun(dryRun);
+    if (!plan.securityGroups().isEmpty()) {
+      run.securityGroupIds(plan.securityGroups());
+    }
+    if (!plan.blockDevices().isEmpty()) {
+      run.blockDeviceMappings(plan.blockDevices().stream().map(Ec2Requests::mapping).toList());
+    }
+    if (attempt.market() instanceof Market.Spot spot) {
+      run.instanceMarketOptions(m -> m.marketType(MarketType.SPOT).spotOptions(s -> s
+          .spotInstanceType(SpotInstanceType.ONE_TIME)
+          .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE)
+          .maxPrice(maxPrice(spot))));
+    }
+    return run.build();
+  }
+
+  /**
+   * Launch template data. A standalone template names the image as {@code resolve:ssm:…}, so it
+   * launches the latest bake, and carries the first instance type and the spot market; a fleet's
+   * template names the AMI read for this launch, and leaves type, subnet and market to the fleet
+   * (EC2 Fleet refuses templates with market options).
+   */
+  public static RequestLaunchTemplateData templateData(LaunchPlan plan, TemplateUse use) {
+    RequestLaunchTemplateData.Builder data = RequestLaunchTemplateData.builder()
+        .imageId(use == TemplateUse.STANDALONE ? plan.imageRef() : plan.amiId())
+        .userData(UserData.base64(plan.project()))
+        .metadataOptions(m -> m.httpTokens(LaunchTemplateHttpTokensState.REQUIRED)
+            .httpPutResponseHopLimit(METADATA_HOP_LIMIT)
+            .httpEndpoint(LaunchTemplateInstanceMetadataEndpointState.ENABLED))
+        .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+        .tagSpecifications(List.of(templateTags(ResourceType.INSTANCE, plan.tags()),
+            templateTags(ResourceType.VOLUME, plan.tags())))
+        .keyName(plan.keyName())
+        .iamInstanceProfile(plan.iamInstanceProfile() == null ? null
+            : LaunchTemplateIamInstanceProfileSpecificationRequest.builder().name(plan.iamInstanceProfile()).build())
+        .placement(plan.placementGroup() == null ? null
+            : LaunchTemplatePlacementRequest.builder().groupName(plan.placementGroup()).build());
+    if (use == TemplateUse.STANDALONE) {
+      data.instanceType(plan.instanceTypes().get(0));
+      if (plan.market() instanceof Market.Spot spot) {
+        data.instanceMarketOptions(m -> m.marketType(MarketType.SPOT).spotOptions(s -> s
+            .spotInstanceType(SpotInstanceType.ONE_TIME)
+            .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE)
+            .maxPrice(maxPrice(spot))));
+      }
+    }
+    if (!plan.securityGroups().isEmpty()) {
+      data.securityGroupIds(plan.securityGroups());
+    }
+    if (!plan.blockDevices().isEmpty()) {
+      data.blockDeviceMappings(plan.blockDevices().stream().map(Ec2Requests::templateMapping).toList());
+    }
+    return data.build();
+  }
+
+  public static CreateLaunchTemplateRequest createTemplate(String name, RequestLaunchTemplateData data,
+      Map<String, String> tags, boolean dryRun) {
+    return CreateLaunchTemplateRequest.builder()
+        .launchTemplateName(name)
+        .launchTemplateData(data)
+        .versionDescription("ami-pipeline launch")
+        .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.LAUNCH_TEMPLATE)
+            .tags(Map.of(Tags.PROJECT, tags.get(Tags.PROJECT)).entrySet().stream().map(Ec2Requests::tag).toList())
+            .build())
+        .dryRun(dryRun)
+        .build();
+  }
+
+  public static CreateLaunchTemplateVersionRequest createTemplateVersion(String templateId,
+      RequestLaunchTemplateData data, boolean dryRun) {
+    return CreateLaunchTemplateVersionRequest.builder()
+        .launchTemplateId(templateId)
+        .launchTemplateData(data)
+        .versionDescription("ami-pipeline launch")
+        .dryRun(dryRun)
+        .build();
+  }
+
+  /**
+   * An instant EC2 Fleet of {@code capacity} instances over every instance type × subnet of the plan:
+   * capacity-optimized for spot (fewest interruptions), lowest-price on demand. A cluster placement
+   * group keeps the fleet in one AZ.
+   */
+  public static CreateFleetRequest createFleet(LaunchPlan plan, String templateId, Market market, int capacity,
+      boolean dryRun) {
+    boolean spot = market instanceof Market.Spot;
+    String maxPrice = market instanceof Market.Spot s ? maxPrice(s) : null;
+    List<FleetLaunchTemplateOverridesRequest> overrides = new ArrayList<>();
+    for (String type : plan.instanceTypes()) {
+      if (plan.subnets().isEmpty()) {
+        overrides.add(FleetLaunchTemplateOverridesRequest.builder().instanceType(type).maxPrice(maxPrice).build());
+      }
+      for (String subnet : plan.subnets()) {
+        overrides.add(FleetLaunchTemplateOverridesRequest.builder().instanceType(type).subnetId(subnet)
+            .maxPrice(maxPrice).build());
+      }
+    }
+    boolean oneAz = plan.placementGroup() != null;
+    CreateFleetRequest.Builder fleet = CreateFleetRequest.builder()
+        .type(FleetType.INSTANT)
+        .launchTemplateConfigs(FleetLaunchTemplateConfigRequest.builder()
+            .launchTemplateSpecification(s -> s.launchTemplateId(templateId).version("$Latest"))
+            .overrides(overrides).build())
+        .targetCapacitySpecification(t -> t.totalTargetCapacity(capacity)
+            .defaultTargetCapacityType(spot ? DefaultTargetCapacityType.SPOT : DefaultTargetCapacityType.ON_DEMAND))
+        .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.FLEET)
+            .tags(tag(Map.entry(Tags.PROJECT, plan.project()))).build())
+        .dryRun(dryRun);
+    if (spot) {
+      fleet.spotOptions(s -> s.allocationStrategy(SpotAllocationStrategy.CAPACITY_OPTIMIZED)
+          .instanceInterruptionBehavior(SpotInstanceInterruptionBehavior.TERMINATE)
+          .singleAvailabilityZone(oneAz ? true : null));
+    } else {
+      fleet.onDemandOptions(o -> o.allocationStrategy(FleetOnDemandAllocationStrategy.LOWEST_PRICE)
+          .singleAvailabilityZone(oneAz ? true : null));
+    }
+    return fleet.build();
+  }
+
+  private static String maxPrice(Market.Spot spot) {
+    return spot.maxPrice() == null ? null : spot.maxPrice().toPlainString();
+  }
+
+  private static List<TagSpecification> tagSpecifications(LaunchPlan plan, Market market) {
+    List<Tag> tags = plan.tags().entrySet().stream().map(Ec2Requests::tag).toList();
+    List<TagSpecification> specs = new ArrayList<>();
+    specs.add(TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build());
+    specs.add(TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tags).build());
+    if (market instanceof Market.Spot) {
+      specs.add(TagSpecification.builder().resourceType(ResourceType.SPOT_INSTANCES_REQUEST).tags(tags).build());
+    }
+    return specs;
+  }
+
+  private static LaunchTemplateTagSpecificationRequest templateTags(ResourceType type, Map<String, String> tags) {
+    return LaunchTemplateTagSpecificationRequest.builder().resourceType(type)
+        .tags(tags.entrySet().stream().map(Ec2Requests::tag).toList()).build();
+  }
+
+  private static BlockDeviceMapping mapping(BlockDevice d) {
+    return BlockDeviceMapping.builder().deviceName(d.deviceName())
+        .ebs(e -> e.volumeSize(d.sizeGiB()).volumeType(d.volumeType()).iops(d.iops()).throughput(d.throughput())
+            .encrypted(true).deleteOnTermination(d.deleteOnTermination()))
+        .build();
+  }
+
+  private static LaunchTemplateBlockDeviceMappingRequest templateMapping(BlockDevice d) {
+    return LaunchTemplateBlockDeviceMappingRequest.builder().deviceName(d.deviceName())
+        .ebs(e -> e.volumeSize(d.sizeGiB()).volumeType(d.volumeType()).iops(d.iops()).throughput(d.throughput())
+            .encrypted(true).deleteOnTermination(d.deleteOnTermination()))
+        .build();
+  }
+
+  private static Tag tag(Map.Entry<String, String> e) {
+    return Tag.builder().key(e.getKey()).value(e.getValue()).build();
+  }
+}

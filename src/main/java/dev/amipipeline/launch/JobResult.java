@@ -1,0 +1,31 @@
+package dev.amipipeline.launch;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.amipipeline.common.Report;
+
+/**
+ * How a followed job ended: the exit-status file the instance uploaded, or the instance ending
+ * without one (then exit 1).
+ */
+public record JobResult(String instanceId, String logUri, ExitStatus exitStatus, String instanceState)
+    implements Report {
+
+  /** {@code exit-status.json} as the instance writes it (a contract); unknown fields are ignored. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record ExitStatus(int exitCode, String reason, String startedAt, String endedAt, String instanceId,
+      String amiId) {}
+
+  /** The job's exit code, or 1 when the instance ended without reporting one. */
+  public int jobExitCode() {
+    return exitStatus == null ? 1 : exitStatus.exitCode();
+  }
+
+  @Override
+  public String toText() {
+    if (exitStatus == null) {
+      return "instance " + instanceId + " is " + instanceState + " and the job left no exit status; log: " + logUri;
+    }
+    return "job on " + instanceId + " ended: exit code " + exitStatus.exitCode() + " (" + exitStatus.reason()
+        + "); log: " + logUri;
+  }
+}

@@ -1,0 +1,182 @@
+package dev.amipipeline.launcher;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The EC2 instance metadata service as an instance launched with HttpTokens=required sees it, on
+ * 127.0.0.1 and a free port: a session token only by PUT with a TTL header, every other request
+ * refused (401) without a live token, and a spot interruption notice a test can switch on. The real
+ * service exists only on EC2, so the first-boot tests talk to this one.
+ */
+final class FakeImds implements AutoCloseable {
+
+  static final String TOKEN_PATH = "/latest/api/token";
+  static final String TOKEN_HEADER = "X-aws-ec2-metadata-token";
+  static final String TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds";
+
+  private final HttpServer server;
+  private final Clock clock = Clock.systemUTC();
+  private final Map<String, Instant> tokenExpiry = new ConcurrentHashMap<>();
+  private final AtomicInteger tokensIssued = new AtomicInteger();
+  private final AtomicInteger refusedRequests = new AtomicInteger();
+  private final AtomicInteger spotNoticesServed = new AtomicInteger();
+
+  private volatile String userData;
+  private volatile Duration maxTokenLifetime = Duration.ofHours(6);
+  private volatile BooleanSupplier spotNotice = () -> false;
+  private volatile String spotAction = "terminate";
+  private final String instanceId;
+  private final String region;
+  private final String amiId;
+
+  private FakeImds(HttpServer server, String instanceId, String region, String amiId) {
+    this.server = server;
+    this.instanceId = instanceId;
+    this.region = region;
+    this.amiId = amiId;
+  }
+
+  static FakeImds start(String instanceId, String region, String amiId) {
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+      FakeImds imds = new FakeImds(server, instanceId, region, amiId);
+      server.createContext("/", imds::handle);
+      server.start();
+      return imds;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** The instance's user-data; null means the instance has none (404). */
+  void userData(String text) {
+    this.userData = text;
+  }
+
+  /** Tokens live at most this long, whatever TTL was asked for (as if their TTL ran out). */
+  void maxTokenLifetime(Duration lifetime) {
+    this.maxTokenLifetime = lifetime;
+  }
+
+  /** From the moment {@code condition} holds, spot/instance-action answers with a notice. */
+  void spotNoticeWhen(BooleanSupplier condition) {
+    this.spotNotice = condition;
+  }
+
+  /** What the notice says EC2 will do: terminate (one-time requests), stop or hibernate. */
+  void spotAction(String action) {
+    this.spotAction = action;
+  }
+
+  int tokensIssued() {
+    return tokensIssued.get();
+  }
+
+  /** Requests other than the token PUT that came without a live token and were refused. */
+  int refusedRequests() {
+    return refusedRequests.get();
+  }
+
+  int spotNoticesServed() {
+    return spotNoticesServed.get();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      if (path.equals(TOKEN_PATH)) {
+        issueToken(exchange);
+        return;
+      }
+      String token = exchange.getRequestHeaders().getFirst(TOKEN_HEADER);
+      Instant expiry = token == null ? null : tokenExpiry.get(token);
+      if (expiry == null || !clock.instant().isBefore(expiry)) {
+        refusedRequests.incrementAndGet();
+        respond(exchange, 401, "");
+        return;
+      }
+      if (!exchange.getRequestMethod().equals("GET")) {
+        respond(exchange, 405, "");
+        return;
+      }
+      String body = switch (path) {
+        case "/latest/user-data" -> userData;
+        case "/latest/meta-data/instance-id" -> instanceId;
+        case "/latest/meta-data/placement/region" -> region;
+        case "/latest/meta-data/ami-id" -> amiId;
+        case "/latest/meta-data/spot/instance-action" -> spotNotice.getAsBoolean() ? servedNotice() : null;
+        default -> null;
+      };
+      if (body == null) {
+        respond(exchange, 404, "Not Found");
+      } else {
+        respond(exchange, 200, body);
+      }
+    }
+  }
+
+  private String servedNotice() {
+    spotNoticesServed.incrementAndGet();
+    return "{\"action\": \"" + spotAction + "\", \"time\": \"2030-01-01T00:00:00Z\"}";
+  }
+
+  private void issueToken(HttpExchange exchange) throws IOException {
+    if (!exchange.getRequestMethod().equals("PUT")) {
+      respond(exchange, 405, "");
+      return;
+    }
+    String ttl = exchange.getRequestHeaders().getFirst(TTL_HEADER);
+    long seconds;
+    try {
+      seconds = Long.parseLong(ttl == null ? "" : ttl.trim());
+    } catch (NumberFormatException e) {
+      respond(exchange, 400, "");
+      return;
+    }
+    if (seconds < 1 || seconds > 21600) {
+      respond(exchange, 400, "");
+      return;
+    }
+    Duration lifetime = Duration.ofSeconds(seconds);
+    if (lifetime.compareTo(maxTokenLifetime) > 0) {
+      lifetime = maxTokenLifetime;
+    }
+    String token = "token-" + UUID.randomUUID();
+    tokenExpiry.put(token, clock.instant().plus(lifetime));
+    tokensIssued.incrementAndGet();
+    respond(exchange, 200, token);
+  }
+
+  private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain");
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      exchange.getResponseBody().write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

@@ -1,0 +1,454 @@
+package dev.amipipeline.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.AwsSettings;
+import dev.amipipeline.common.Json;
+import dev.amipipeline.project.RunConfig;
+import dev.amipipeline.testing.MotoExtension;
+import dev.amipipeline.testing.MotoServer;
+import dev.amipipeline.testing.Shell;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.waiters.S3Waiter;
+import software.amazon.awssdk.services.ssm.model.ParameterType;
+
+/**
+ * launcher/first-boot as the instance runs it: a fake IMDS that insists on IMDSv2 tokens, a real
+ * moto_server for SSM and S3 (through the AWS CLI, as on the instance), a local git repository as the
+ * project's repo, AMI_ROOT pointing into a temp dir and AMI_POWEROFF at a script that records calls.
+ */
+@ExtendWith(MotoExtension.class)
+class FirstBootIT {
+
+  static final Path FIRST_BOOT = Shell.REPO.resolve("launcher/first-boot");
+  static final String PROJECT = "demo";
+  static final String INSTANCE_ID = "i-0f1e2d3c4b5a69788";
+  static final String AMI_ID = "ami-0123456789abcdef0";
+  static final String BUCKET = "ami-pipeline-test-logs";
+  static final String LOG_URI = "s3://" + BUCKET + "/runs";
+  static final String RESULTS = "runs/" + PROJECT + "/" + INSTANCE_ID + "/";
+  static final String USER_DATA = "AMI_PROJECT=" + PROJECT + "\n";
+
+  /** exit-status.json exactly as the contract has it: read strictly, so an extra field fails. */
+  record ExitStatus(int exitCode, String reason, String startedAt, String endedAt, String instanceId, String amiId) {}
+
+  @TempDir Path tmp;
+  Path root;
+  Path powerOffCalls;
+  JobRepo repo;
+  FakeImds imds;
+  AwsClients aws;
+  MotoServer moto;
+
+  @BeforeEach
+  void setUp(MotoServer moto) throws IOException {
+    this.moto = moto;
+    root = Files.createDirectories(tmp.resolve("root"));
+    Files.createDirectories(root.resolve("etc/ami-pipeline"));
+    Files.writeString(root.resolve("etc/ami-pipeline/env"), "AMI_SSM_PREFIX=/ami-pipeline\n");
+    powerOffCalls = tmp.resolve("poweroff.calls");
+    Path powerOff = tmp.resolve("poweroff");
+    Files.writeString(powerOff, "#!/bin/sh\necho \"poweroff $*\" >> '" + powerOffCalls + "'\n");
+    Files.setPosixFilePermissions(powerOff, PosixFilePermissions.fromString("rwxr-xr-x"));
+    repo = JobRepo.create(tmp);
+    imds = FakeImds.start(INSTANCE_ID, MotoServer.REGION, AMI_ID);
+    imds.userData(USER_DATA);
+    aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
+    s3().createBucket(b -> b.bucket(BUCKET));
+  }
+
+  @AfterEach
+  void tearDown() {
+    imds.close();
+    aws.close();
+  }
+
+  @Test
+  void aJobRunsWithItsOutputInTheJournalTheFileAndS3ThenPowersOff() throws IOException {
+    putRunConfig(run("./hello.sh", Map.of("GREETING", "hello-from-the-run-config")));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    String jobLog = Files.readString(jobLog());
+    assertThat(jobLog).contains("hello from demo on " + INSTANCE_ID + " as root",
+        "greeting: hello-from-the-run-config", "to stderr",
+        "work dir: " + root.resolve("var/lib/ami-pipeline/work/demo"));
+    assertThat(result.out()).as("the journal gets the job's output too").contains("greeting: hello-from-the-run-config");
+    assertThat(s3Text(RESULTS + "job.log")).isEqualTo(jobLog);
+    assertThat(s3Text(RESULTS + "first-boot.log")).contains("checked out main at " + repo.mainCommit());
+
+    ExitStatus status = exitStatus();
+    assertThat(status.exitCode()).isZero();
+    assertThat(status.reason()).isEqualTo("exited");
+    assertThat(status.instanceId()).isEqualTo(INSTANCE_ID);
+    assertThat(status.amiId()).isEqualTo(AMI_ID);
+    assertThat(Instant.parse(status.endedAt())).isAfterOrEqualTo(Instant.parse(status.startedAt()));
+
+    assertThat(Files.readAllLines(powerOffCalls)).as("AMI_POWEROFF is a command line").containsExactly("poweroff --no-wall");
+    assertThat(root.resolve("var/lib/ami-pipeline/done")).exists();
+    assertThat(imds.refusedRequests()).as("every metadata request carried the token").isZero();
+
+    List<String> steps = result.out().lines().filter(l -> l.contains(" first-boot: ")).toList();
+    assertThat(steps).hasSizeGreaterThanOrEqualTo(6)
+        .allSatisfy(l -> assertThat(l).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ first-boot: .+"));
+    assertThat(String.join("\n", steps)).contains("project demo", "instance " + INSTANCE_ID,
+        "reading the run configuration /ami-pipeline/demo/run", "cloning", "running the job as root",
+        "the job exited with code 0", "uploaded exit-status.json", "powering off");
+  }
+
+  @Test
+  void aFailingJobHasItsExitCodeRecordedAndStillPowersOff() throws IOException {
+    // The ref may be a commit, too.
+    putRunConfig(new RunConfig(repo.url(), repo.mainCommit(), "echo about to fail in $(git rev-parse HEAD); exit 3",
+        "root", Map.of(), LOG_URI, true, 0));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(s3Text(RESULTS + "job.log")).contains("about to fail in " + repo.mainCommit());
+    ExitStatus status = exitStatus();
+    assertThat(status.exitCode()).isEqualTo(3);
+    assertThat(status.reason()).isEqualTo("exited");
+    assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aSpotTerminationNoticeStopsTheJobUploadsWhatExistsAndPowersOff() throws IOException {
+    Path started = tmp.resolve("started");
+    putRunConfig(run("./train.sh", Map.of("STARTED", started.toString())));
+    imds.spotNoticeWhen(() -> startedMoreThan(started, Duration.ofSeconds(2)));
+
+    Shell.Result interrupted = boot(Map.of());
+
+    assertThat(interrupted.out()).contains("spot interruption notice", "sending SIGTERM to the job");
+    assertThat(s3Text(RESULTS + "job.log")).contains("training started", "SIGTERM: saving a checkpoint");
+    assertThat(exitStatus().reason()).isEqualTo("spot-interruption");
+    // One-time spot requests (what ami launch makes) end in termination: finish it ourselves.
+    assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aSpotStopNoticeStopsTheJobWhichResumesFromItsCheckpointOnTheNextBoot() throws IOException {
+    Path started = tmp.resolve("started");
+    putRunConfig(run("./train.sh", Map.of("STARTED", started.toString())));
+    // The notice comes 2 s into the job; tokens live 1 s, so seeing it takes a fresh token.
+    imds.spotNoticeWhen(() -> startedMoreThan(started, Duration.ofSeconds(2)));
+    imds.spotAction("stop");
+    imds.maxTokenLifetime(Duration.ofSeconds(1));
+
+    Shell.Result interrupted = boot(Map.of());
+
+    assertThat(interrupted.out()).contains("spot interruption notice", "sending SIGTERM to the job");
+    assertThat(s3Text(RESULTS + "job.log")).contains("training started", "SIGTERM: saving a checkpoint")
+        .doesNotContain("resuming");
+    ExitStatus status = exitStatus();
+    assertThat(status.reason()).isEqualTo("spot-interruption");
+    assertThat(status.exitCode()).isEqualTo(143);
+    assertThat(imds.spotNoticesServed()).isEqualTo(1);
+    assertThat(imds.tokensIssued()).as("the expired token was replaced").isGreaterThanOrEqualTo(2);
+    assertThat(imds.refusedRequests()).as("requests with the expired token").isPositive();
+    // EC2 stops the instance itself; powering off would terminate it and lose the checkpoint.
+    assertThat(powerOffCount()).isZero();
+    assertThat(root.resolve("var/lib/ami-pipeline/done")).doesNotExist();
+
+    imds.spotNoticeWhen(() -> false);
+    Shell.Result resumed = boot(Map.of());
+
+    assertThat(resumed.exitCode()).as(resumed.out()).isZero();
+    assertThat(resumed.out()).contains("fetching " + repo.url() + " into the existing");
+    assertThat(s3Text(RESULTS + "job.log")).contains("SIGTERM: saving a checkpoint", "resuming from epoch-7");
+    assertThat(exitStatus().reason()).isEqualTo("exited");
+    assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aJobPastItsTimeoutIsKilledAndRecordedAsTimeout() throws IOException {
+    // Fractions of a minute are honoured: 0.05 min = 3 s.
+    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./stubborn.sh", Map.of()).toJson());
+    config.put("timeoutMinutes", 0.05);
+    putRunConfig(config.toString());
+
+    Shell.Result result = boot(Map.of("AMI_STOP_GRACE_SECONDS", "1"));
+
+    assertThat(result.out()).contains("reached its timeout of 3s", "did not end within 1s of SIGTERM: sending SIGKILL");
+    assertThat(s3Text(RESULTS + "job.log")).contains("running until killed", "SIGTERM ignored");
+    ExitStatus status = exitStatus();
+    assertThat(status.reason()).isEqualTo("timeout");
+    assertThat(status.exitCode()).isEqualTo(124);
+    assertThat(powerOffCount()).isEqualTo(1);
+    assertThat(root.resolve("var/lib/ami-pipeline/done")).exists();
+  }
+
+  static Stream<Arguments> userDataThatIsNotOurs() {
+    return Stream.of(
+        Arguments.of("none", null, "no user-data"),
+        Arguments.of("a cloud-init script", "#!/bin/bash\necho hello\n", "has no AMI_PROJECT=<name> line"),
+        Arguments.of("a bad project name", "AMI_PROJECT=Bad_Name\n", "AMI_PROJECT='Bad_Name' is not a project name"),
+        Arguments.of("an injected path", "AMI_PROJECT=../etc\n", "is not a project name"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("userDataThatIsNotOurs")
+  void userDataThatIsNotOursMeansNothingToDo(String what, String userData, String logged) {
+    putRunConfig(run("./hello.sh", Map.of()));
+    imds.userData(userData);
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.out()).contains(logged, "nothing to do");
+    assertNothingHappened();
+  }
+
+  @Test
+  void withoutAMetadataServiceItDoesNothing() throws IOException {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    putRunConfig(run("./hello.sh", Map.of()));
+
+    Shell.Result result = boot(Map.of("AMI_IMDS_ENDPOINT", "http://127.0.0.1:" + closedPort));
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.out()).contains("no instance metadata service", "nothing to do");
+    assertNothingHappened();
+  }
+
+  @Test
+  void aSecondBootAfterAFinishedJobDoesNothing() throws IOException {
+    putRunConfig(run("./hello.sh", Map.of()));
+    assertThat(boot(Map.of()).exitCode()).isZero();
+    String firstLog = Files.readString(jobLog());
+    emptyBucket();
+
+    Shell.Result again = boot(Map.of());
+
+    assertThat(again.exitCode()).isZero();
+    assertThat(again.out()).contains("already finished on an earlier boot");
+    assertThat(Files.readString(jobLog())).isEqualTo(firstLog);
+    assertThat(s3Keys()).isEmpty();
+    assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void envValuesCanBeSecureStringReferencesResolvedWithoutLoggingThem() throws IOException {
+    aws.ssm().putParameter(b -> b.name("/ml/secrets/token").type(ParameterType.SECURE_STRING).value("s3cr3t-v@lue"));
+    Path expected = Files.writeString(tmp.resolve("expected-token"), "s3cr3t-v@lue");
+    putRunConfig(run("test \"$TOKEN\" = \"$(cat " + expected + ")\" && echo token-ok; echo \"plain=$PLAIN\"",
+        Map.of("TOKEN", "ssm:/ml/secrets/token", "PLAIN", "as-is")));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    assertThat(Files.readString(jobLog())).contains("token-ok", "plain=as-is");
+    assertThat(result.out()).contains("env TOKEN: resolved from SSM").doesNotContain("s3cr3t-v@lue");
+    assertThat(s3Text(RESULTS + "first-boot.log")).doesNotContain("s3cr3t-v@lue");
+  }
+
+  static Stream<Arguments> setupFailures() {
+    return Stream.of(
+        Arguments.of("a ref the repo does not have", Map.of("ref", "no-such-branch"),
+            "error: getting %s at 'no-such-branch' failed"),
+        Arguments.of("a user the image does not have", Map.of("user", "no-such-user"),
+            "error: user 'no-such-user' does not exist on this image"),
+        Arguments.of("a negative timeout", Map.of("timeoutMinutes", -5),
+            "error: timeoutMinutes '-5' is not a number of minutes"),
+        Arguments.of("a secret that is not there", Map.of("env", Map.of("TOKEN", "ssm:/ml/secrets/missing")),
+            "error: env TOKEN: reading the SSM parameter /ml/secrets/missing failed"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("setupFailures")
+  void aSetupFailureIsReportedAndPowersOffAndALaterBootTriesAgain(String what, Map<String, Object> change,
+      String logged) throws IOException {
+    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./hello.sh", Map.of()).toJson());
+    config.setAll((ObjectNode) Json.OUTPUT.valueToTree(change));
+    putRunConfig(config.toString());
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    ExitStatus status = exitStatus();
+    assertThat(status.reason()).isEqualTo("setup-failed");
+    assertThat(status.exitCode()).isEqualTo(125);
+    assertThat(s3Text(RESULTS + "first-boot.log")).contains(logged.formatted(repo.url()));
+    assertThat(s3Keys()).doesNotContain(RESULTS + "job.log");
+    assertThat(powerOffCount()).isEqualTo(1);
+    assertThat(root.resolve("var/lib/ami-pipeline/done")).doesNotExist();
+  }
+
+  @Test
+  void theJobRunsAsTheConfiguredUserInADirectoryItOwns() throws IOException {
+    // The instance runs first-boot as root, and so does this test; 'nobody' exists on every Linux.
+    // The ref is a tag.
+    putRunConfig(new RunConfig(repo.url(), "v1", "./hello.sh; touch made-by-the-job", "nobody",
+        Map.of("GREETING", "hi"), LOG_URI, true, 0));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    assertThat(Files.readString(jobLog())).contains("as nobody", "home: /nonexistent", "greeting: hi");
+    Path workDir = root.resolve("var/lib/ami-pipeline/work/demo");
+    assertThat(Files.getOwner(workDir).getName()).isEqualTo("nobody");
+    assertThat(Files.getOwner(workDir.resolve("made-by-the-job")).getName()).isEqualTo("nobody");
+  }
+
+  @Test
+  void withoutTheRunConfigurationNothingIsUploadedAndTheInstanceStaysUp() {
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).contains("error: reading the SSM parameter /ami-pipeline/demo/run failed");
+    assertThat(s3Keys()).isEmpty();
+    assertThat(powerOffCount()).isZero();
+  }
+
+  @Test
+  void aFailedUploadIsRetriedAndNeverPreventsThePowerOff() {
+    putRunConfig(new RunConfig(repo.url(), "main", "./hello.sh", "root", Map.of(), "s3://no-such-bucket/runs", true, 0));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.out()).contains("upload of exit-status.json to s3://no-such-bucket/runs/demo/" + INSTANCE_ID
+        + "/ failed (attempt 3 of 3)", "the results are only on this instance");
+    assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void terminateOnExitFalseLeavesTheInstanceUp() {
+    putRunConfig(new RunConfig(repo.url(), "main", "./hello.sh", "root", Map.of(), LOG_URI, false, 0));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(exitStatus().reason()).isEqualTo("exited");
+    assertThat(powerOffCount()).isZero();
+  }
+
+  @Test
+  void theLogIsCopiedToS3WhileTheJobRuns() throws Exception {
+    Path release = tmp.resolve("release");
+    putRunConfig(run("./paused.sh", Map.of("RELEASE", release.toString())));
+
+    CompletableFuture<Shell.Result> running = CompletableFuture.supplyAsync(() -> boot(Map.of("AMI_LOG_SYNC_SECONDS", "1")));
+    try {
+      try (S3Waiter waiter = S3Waiter.builder().client(s3()).overrideConfiguration(w -> w.maxAttempts(120)
+          .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(500)))).build()) {
+        waiter.waitUntilObjectExists(b -> b.bucket(BUCKET).key(RESULTS + "job.log"));
+      }
+      assertThat(s3Text(RESULTS + "job.log")).contains("halfway").doesNotContain("all done");
+      assertThat(s3Keys()).doesNotContain(RESULTS + "exit-status.json");
+    } finally {
+      Files.writeString(release, "go");
+    }
+    Shell.Result result = running.get(2, TimeUnit.MINUTES);
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    assertThat(s3Text(RESULTS + "job.log")).contains("halfway", "all done");
+  }
+
+  // --- helpers ---
+
+  RunConfig run(String command, Map<String, String> env) {
+    return new RunConfig(repo.url(), "main", command, "root", env, LOG_URI, true, 0);
+  }
+
+  void putRunConfig(RunConfig config) {
+    putRunConfig(config.toJson());
+  }
+
+  void putRunConfig(String json) {
+    aws.ssm().putParameter(b -> b.name("/ami-pipeline/" + PROJECT + "/run").type(ParameterType.STRING)
+        .value(json).overwrite(true));
+  }
+
+  Shell.Result boot(Map<String, String> overrides) {
+    Map<String, String> env = new LinkedHashMap<>(moto.environment());
+    env.put("AMI_ROOT", root.toString());
+    env.put("AMI_IMDS_ENDPOINT", imds.endpoint().toString());
+    env.put("AMI_POWEROFF", tmp.resolve("poweroff") + " --no-wall");
+    env.putAll(overrides);
+    return Shell.run(List.of(FIRST_BOOT.toString()), env, Duration.ofMinutes(2));
+  }
+
+  Path jobLog() {
+    return root.resolve("var/log/ami-pipeline/job.log");
+  }
+
+  S3Client s3() {
+    return aws.s3(Region.of(MotoServer.REGION));
+  }
+
+  String s3Text(String key) {
+    return s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String();
+  }
+
+  List<String> s3Keys() {
+    return s3().listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents().stream().map(S3Object::key).toList();
+  }
+
+  void emptyBucket() {
+    s3Keys().forEach(key -> s3().deleteObject(b -> b.bucket(BUCKET).key(key)));
+  }
+
+  ExitStatus exitStatus() {
+    try {
+      return Json.STRICT.readValue(s3Text(RESULTS + "exit-status.json"), ExitStatus.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  long powerOffCount() {
+    try {
+      return Files.exists(powerOffCalls) ? Files.readAllLines(powerOffCalls).size() : 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void assertNothingHappened() {
+    assertThat(s3Keys()).as("nothing uploaded").isEmpty();
+    assertThat(powerOffCount()).as("no power-off").isZero();
+    assertThat(jobLog()).as("no job ran").doesNotExist();
+    assertThat(root.resolve("var/lib/ami-pipeline/work")).doesNotExist();
+  }
+
+  static boolean startedMoreThan(Path marker, Duration ago) {
+    try {
+      return Files.exists(marker)
+          && Files.getLastModifiedTime(marker).toInstant().plus(ago).isBefore(Instant.now());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
