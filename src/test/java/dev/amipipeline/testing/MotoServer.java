@@ -1,25 +1,17 @@
 package dev.amipipeline.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A real moto_server (AWS API emulator) on 127.0.0.1 and a free port, owned by one test class.
@@ -34,28 +26,24 @@ public final class MotoServer implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path log;
-  private final Path recording;
 
-  private MotoServer(Process process, int port, Path log, Path recording) {
+  private MotoServer(Process process, int port, Path log) {
     this.process = process;
     this.port = port;
     this.log = log;
-    this.recording = recording;
   }
 
   public static MotoServer start() {
     try {
       Path log = Files.createTempFile("moto-", ".log");
-      Path recording = Files.createTempFile("moto-requests-", ".jsonl");
       for (int attempt = 0; attempt < 3; attempt++) {
         int port = freePort();
         ProcessBuilder pb = new ProcessBuilder(motoCommand(), "-H", "127.0.0.1", "-p", String.valueOf(port))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
         pb.environment().put("MOTO_ALLOW_NONEXISTENT_REGION", "false");
-        pb.environment().put("MOTO_RECORDER_FILEPATH", recording.toString());
         Process p = pb.start();
-        MotoServer server = new MotoServer(p, port, log, recording);
+        MotoServer server = new MotoServer(p, port, log);
         if (server.awaitReady(Duration.ofSeconds(30))) {
           return server;
         }
@@ -103,60 +91,10 @@ public final class MotoServer implements AutoCloseable {
 
   /** Forgets every resource: each test starts from moto's initial state. */
   public void reset() {
-    post("/moto-api/reset");
-  }
-
-  /** Starts counting requests afresh (moto's request recorder); see {@link #recordedActions()}. */
-  public void startRecording() {
-    post("/moto-api/recorder/reset-recording");
-    post("/moto-api/recorder/start-recording");
-  }
-
-  /**
-   * Stops recording and returns the API action of every request since {@link #startRecording()}, in
-   * order: {@code DescribeImages} for query APIs, {@code GetParameterHistory} for JSON APIs, else
-   * {@code METHOD /path} (REST APIs such as the EBS direct API).
-   */
-  public List<String> recordedActions() {
-    post("/moto-api/recorder/stop-recording");
     try {
-      List<String> actions = new ArrayList<>();
-      for (String line : Files.readAllLines(recording)) {
-        if (!line.isBlank()) {
-          actions.add(action(JSON.readTree(line)));
-        }
-      }
-      return actions;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern QUERY_ACTION = Pattern.compile("(?:^|&)Action=([A-Za-z0-9]+)");
-
-  private static String action(JsonNode request) {
-    JsonNode target = request.path("headers").path("X-Amz-Target");
-    if (target.isTextual()) {
-      String t = target.asText();
-      return t.substring(t.lastIndexOf('.') + 1);
-    }
-    String body = request.path("body").asText("");
-    if (request.path("body_encoded").asBoolean(false)) {
-      body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
-    }
-    Matcher m = QUERY_ACTION.matcher(body);
-    if (m.find()) {
-      return m.group(1);
-    }
-    return request.path("method").asText() + " " + URI.create(request.path("url").asText()).getPath();
-  }
-
-  private void post(String path) {
-    try {
-      int code = request("POST", path);
+      int code = request("POST", "/moto-api/reset");
       if (code != 200) {
-        throw new IllegalStateException("moto " + path + " answered " + code);
+        throw new IllegalStateException("moto reset answered " + code);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -201,11 +139,6 @@ public final class MotoServer implements AutoCloseable {
     }
     // moto_server may run behind a launcher script: end its children too.
     process.descendants().forEach(ProcessHandle::destroyForcibly);
-    try {
-      Files.deleteIfExists(recording);
-    } catch (IOException ignored) {
-      // a temp file; the OS cleans it up
-    }
   }
 
   public Path log() {
