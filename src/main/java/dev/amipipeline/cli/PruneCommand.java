@@ -27,9 +27,9 @@ import picocli.CommandLine.Spec;
         "template version; images younger than --min-age. Only images owned by this",
         "account and tagged ami-pipeline:project are ever considered. A snapshot another",
         "image still uses is kept.",
-        "Also cleaned up: tagged snapshots whose image is gone (an interrupted prune), and",
-        "builder instances a killed Packer left for 6 hours or more, with their packer_*",
-        "key pair and security group.",
+        "Also cleaned up: snapshots with a bake's tags whose image is gone (an interrupted",
+        "prune), and builder instances a killed Packer left for 6 hours or more, with",
+        "their packer_* key pair and security group.",
         "",
         "Examples:",
         "  ami prune --keep 3                     # every project",
@@ -55,7 +55,8 @@ final class PruneCommand implements Callable<Integer> {
   boolean dryRun;
 
   @Option(names = "--parallelism", paramLabel = "N", defaultValue = "8",
-      description = "Deletes in flight at once; throttling slows them down, never fails them (default: ${DEFAULT-VALUE}).")
+      description = "Deletes in flight at once; throttling slows them down, never fails them"
+          + " (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
   @Option(names = "--history", paramLabel = "FILE", defaultValue = "ami-history.md",

@@ -97,10 +97,12 @@ public record ImageList(List<RegionListing> regions, List<String> notes) impleme
                   .toList()));
         }
         if (!p.orphanSnapshots().isEmpty()) {
-          sb.append("orphan snapshots (prune deletes them): ").append(String.join(", ", p.orphanSnapshots())).append('\n');
+          sb.append("orphan snapshots (prune deletes them): ").append(String.join(", ", p.orphanSnapshots()))
+              .append('\n');
         }
         if (!p.staleBuilders().isEmpty()) {
-          sb.append("stale builders (prune terminates them): ").append(String.join(", ", p.staleBuilders())).append('\n');
+          sb.append("stale builders (prune terminates them): ").append(String.join(", ", p.staleBuilders()))
+              .append('\n');
         }
         sb.append('\n');
       }

@@ -14,7 +14,9 @@ import java.util.Optional;
  *
  * @param images every image the account owns in the region, tagged or not (an untagged image still
  *     protects the snapshots it references)
- * @param taggedSnapshots the account's snapshots that carry {@code ami-pipeline:project}
+ * @param bakeSnapshots the account's snapshots that carry a bake's tags: {@code ami-pipeline:project} and
+ *     {@code ami-pipeline:inputs} (a launched instance's volumes carry the project tag only, and so do
+ *     snapshots a user or a backup policy takes of them: never ours to delete)
  * @param instances every instance that is not terminated
  * @param launchTemplateImages the image of every version of every launch template
  * @param amiVersions per project, the versions of {@code <prefix>/<project>/ami-id}
@@ -23,7 +25,7 @@ import java.util.Optional;
 public record Inventory(
     String region,
     List<Image> images,
-    List<Snapshot> taggedSnapshots,
+    List<Snapshot> bakeSnapshots,
     List<Instance> instances,
     List<LaunchTemplateImage> launchTemplateImages,
     Map<String, List<AmiVersion>> amiVersions,
@@ -32,11 +34,23 @@ public record Inventory(
   public Inventory {
     Objects.requireNonNull(region, "region");
     images = List.copyOf(images);
-    taggedSnapshots = List.copyOf(taggedSnapshots);
+    bakeSnapshots = List.copyOf(bakeSnapshots);
     instances = List.copyOf(instances);
     launchTemplateImages = List.copyOf(launchTemplateImages);
     amiVersions = Map.copyOf(amiVersions);
     notes = List.copyOf(notes);
+  }
+
+  /**
+   * What a bake tags an image and each of its snapshots alike: project, Name and inputs. Empty when one
+   * is missing.
+   */
+  static Optional<List<String>> bakeIdentity(Map<String, String> tags) {
+    String project = tags.get(Tags.PROJECT);
+    String name = tags.get(Tags.NAME);
+    String inputs = tags.get(Tags.INPUTS);
+    return project == null || name == null || name.isEmpty() || inputs == null || inputs.isEmpty()
+        ? Optional.empty() : Optional.of(List.of(project, name, inputs));
   }
 
   /** An EBS snapshot an image's block device mapping points at. */
@@ -63,7 +77,7 @@ public record Inventory(
     }
   }
 
-  /** A snapshot tagged with a project. */
+  /** A snapshot carrying a bake's tags. */
   public record Snapshot(String id, int sizeGiB, Instant started, String state, Map<String, String> tags) {
     public Snapshot {
       Objects.requireNonNull(id, "id");

@@ -12,11 +12,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplate;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
@@ -26,7 +28,7 @@ import software.amazon.awssdk.services.ssm.model.ParameterVersionNotFoundExcepti
  * Reads one region's {@link Inventory}: paginated describes with server-side filters, nothing else.
  *
  * <p>Snapshots are read before images: Packer tags snapshots only after their image exists, so every
- * tagged snapshot seen here has its image in the later image listing, and a bake finishing meanwhile
+ * bake snapshot seen here has its image in the later image listing, and a bake finishing meanwhile
  * never makes its snapshots look orphaned. Instances and launch templates are read last, closest to
  * the deletes they guard.
  */
@@ -51,7 +53,7 @@ public final class InventoryReader {
 
   public Inventory read(String region, Collection<String> projects) {
     List<String> notes = new ArrayList<>();
-    List<Inventory.Snapshot> snapshots = taggedSnapshots();
+    List<Inventory.Snapshot> snapshots = bakeSnapshots();
     List<Inventory.Image> images = images();
     Map<String, List<AmiVersion>> versions = new LinkedHashMap<>();
     for (String project : projects) {
@@ -84,9 +86,10 @@ public final class InventoryReader {
         .toList();
   }
 
-  private List<Inventory.Snapshot> taggedSnapshots() {
+  /** Only a bake sets the inputs tag; the planner checks the project tag too. */
+  private List<Inventory.Snapshot> bakeSnapshots() {
     return ec2.describeSnapshotsPaginator(b -> b.ownerIds(account)
-            .filters(ownedByAccount(), filter("tag-key", Tags.PROJECT)))
+            .filters(ownedByAccount(), filter("tag-key", Tags.INPUTS)))
         .snapshots().stream()
         .map(s -> new Inventory.Snapshot(s.snapshotId(), orZero(s.volumeSize()), s.startTime(), s.stateAsString(),
             tags(s.tags())))
@@ -109,19 +112,20 @@ public final class InventoryReader {
    */
   private List<Inventory.LaunchTemplateImage> launchTemplateImages(List<String> notes) {
     List<Inventory.LaunchTemplateImage> found = new ArrayList<>();
-    Map<String, String> resolved = new HashMap<>();
+    Map<String, Optional<String>> resolved = new HashMap<>();
     for (LaunchTemplate template : ec2.describeLaunchTemplatesPaginator().launchTemplates()) {
-      ec2.describeLaunchTemplateVersionsPaginator(b -> b.launchTemplateId(template.launchTemplateId()))
-          .launchTemplateVersions().stream()
-          .filter(v -> v.launchTemplateData() != null && v.launchTemplateData().imageId() != null)
-          .forEach(v -> {
-            String reference = v.launchTemplateData().imageId();
-            String imageId = reference.startsWith(RESOLVE_SSM)
-                ? resolved.computeIfAbsent(reference, r -> resolve(r, template.launchTemplateId(), v.versionNumber(), notes))
-                : reference;
-            found.add(new Inventory.LaunchTemplateImage(template.launchTemplateId(), template.launchTemplateName(),
-                v.versionNumber(), reference, imageId));
-          });
+      String id = template.launchTemplateId();
+      for (LaunchTemplateVersion v : ec2.describeLaunchTemplateVersionsPaginator(b -> b.launchTemplateId(id))
+          .launchTemplateVersions()) {
+        String reference = v.launchTemplateData() == null ? null : v.launchTemplateData().imageId();
+        if (reference == null) {
+          continue;
+        }
+        String imageId = !reference.startsWith(RESOLVE_SSM) ? reference
+            : resolved.computeIfAbsent(reference, r -> resolve(r, id, v.versionNumber(), notes)).orElse(null);
+        found.add(new Inventory.LaunchTemplateImage(id, template.launchTemplateName(), v.versionNumber(), reference,
+            imageId));
+      }
     }
     return found;
   }
@@ -131,14 +135,14 @@ public final class InventoryReader {
    * not exist names no image; one that cannot be read stops the prune, since the template might name
    * any image.
    */
-  private String resolve(String reference, String templateId, long version, List<String> notes) {
+  private Optional<String> resolve(String reference, String templateId, long version, List<String> notes) {
     String parameter = reference.substring(RESOLVE_SSM.length());
     try {
-      return ssm.getParameter(b -> b.name(parameter)).parameter().value();
+      return Optional.of(ssm.getParameter(b -> b.name(parameter)).parameter().value());
     } catch (ParameterNotFoundException | ParameterVersionNotFoundException e) {
       notes.add("launch template " + templateId + " v" + version + " uses " + reference
           + ", which does not exist; it keeps no image");
-      return null;
+      return Optional.empty();
     } catch (AwsServiceException e) {
       throw new AmiException.Failed("cannot read " + parameter + " (used by launch template " + templateId + " v"
           + version + "): " + AwsErrors.describe(e) + "; prune stops, since that template may use any"

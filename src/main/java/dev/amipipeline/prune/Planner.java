@@ -29,9 +29,9 @@ import java.util.stream.Collectors;
  * files, no clock (the caller passes {@code now}).
  *
  * <p>A snapshot belongs to an image when the image's block device mapping points at it, or when it
- * carries the image's project and Name tags (the contract tags every AMI and each of its snapshots
- * alike). It is deleted only when every image it belongs to is deleted; a tagged snapshot that
- * belongs to no image at all is an orphan of an interrupted prune and is deleted too.
+ * carries the image's project, Name and inputs tags (a bake tags an AMI and each of its snapshots
+ * alike). It is deleted only when every image it belongs to is deleted; a snapshot with a bake's tags
+ * that belongs to no image at all is an orphan of an interrupted prune and is deleted too.
  */
 public final class Planner {
 
@@ -163,27 +163,23 @@ public final class Planner {
     return reasons;
   }
 
-  /** Links every snapshot to the images it belongs to: by block device mapping, then by contract tags. */
+  /** Links every snapshot to the images it belongs to: by block device mapping, then by a bake's tags. */
   private void linkSnapshots() {
-    inventory.taggedSnapshots().forEach(s -> sizeBySnapshot.put(s.id(), s.sizeGiB()));
-    Map<List<String>, List<Image>> byProjectAndName = new HashMap<>();
+    inventory.bakeSnapshots().forEach(s -> sizeBySnapshot.put(s.id(), s.sizeGiB()));
+    Map<List<String>, List<Image>> byBake = new HashMap<>();
     for (Image image : inventory.images()) {
       for (Inventory.Device d : image.devices()) {
         link(d.snapshotId(), image.id());
         sizeBySnapshot.putIfAbsent(d.snapshotId(), d.sizeGiB());
       }
-      String name = image.tags().get(Tags.NAME);
-      if (image.project().isPresent() && name != null && !name.isEmpty()) {
-        byProjectAndName.computeIfAbsent(List.of(image.project().get(), name), k -> new ArrayList<>()).add(image);
-      }
+      Inventory.bakeIdentity(image.tags())
+          .ifPresent(bake -> byBake.computeIfAbsent(bake, k -> new ArrayList<>()).add(image));
     }
-    List<Inventory.Snapshot> byId = inventory.taggedSnapshots().stream()
+    List<Inventory.Snapshot> byId = inventory.bakeSnapshots().stream()
         .sorted(Comparator.comparing(Inventory.Snapshot::id)).toList();
     for (Inventory.Snapshot s : byId) {
-      String name = s.tags().get(Tags.NAME);
-      if (s.project().isPresent() && name != null) {
-        byProjectAndName.getOrDefault(List.of(s.project().get(), name), List.of()).forEach(i -> link(s.id(), i.id()));
-      }
+      Inventory.bakeIdentity(s.tags())
+          .ifPresent(bake -> byBake.getOrDefault(bake, List.of()).forEach(i -> link(s.id(), i.id())));
     }
   }
 
@@ -199,12 +195,12 @@ public final class Planner {
   }
 
   /**
-   * Tagged snapshots of the project that belong to no image. Still-pending ones are a bake at work, and
+   * Snapshots with the project's bake tags that belong to no image. Still-pending ones are a bake at work, and
    * --min-age protects young ones as it does images.
    */
   private List<SnapshotPlan> orphans(String project) {
-    return inventory.taggedSnapshots().stream()
-        .filter(s -> s.project().filter(project::equals).isPresent())
+    return inventory.bakeSnapshots().stream()
+        .filter(s -> s.project().filter(project::equals).isPresent() && s.tags().containsKey(Tags.INPUTS))
         .filter(s -> !imagesBySnapshot.containsKey(s.id()))
         .filter(s -> !"pending".equals(s.state()))
         .filter(s -> Duration.between(s.started(), now).compareTo(minAge) >= 0)

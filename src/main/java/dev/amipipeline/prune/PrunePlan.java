@@ -67,7 +67,7 @@ public record PrunePlan(String region, List<ProjectPlan> projects, List<String> 
       snapshots = List.copyOf(snapshots);
       for (SnapshotPlan s : snapshots) {
         if (!s.images().contains(image.id())) {
-          throw new IllegalArgumentException(s.snapshotId() + " is listed under " + image.id() + " but not linked to it");
+          throw new IllegalArgumentException(s.snapshotId() + " is listed under " + image.id() + " but not linked");
         }
       }
     }

@@ -35,7 +35,10 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
     Objects.requireNonNull(totals, "totals");
   }
 
-  /** Status words: {@code kept}, {@code shared} (a snapshot a kept image also uses), {@code delete} (planned), {@code deleted}, {@code failed}. */
+  /**
+   * Status words: {@code kept}, {@code shared} (a snapshot a kept image also uses), {@code delete}
+   * (planned), {@code deleted}, {@code failed}.
+   */
   public static final String KEPT = "kept";
   public static final String SHARED = "shared";
   public static final String DELETE = "delete";
@@ -111,10 +114,12 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
   private static Totals totals(boolean dryRun, List<RegionResult> regions) {
     String counted = dryRun ? DELETE : DELETED;
     List<ProjectResult> projects = regions.stream().flatMap(r -> r.projects().stream()).toList();
-    int images = (int) projects.stream().flatMap(p -> p.images().stream()).filter(i -> counted.equals(i.status())).count();
+    int images = (int) projects.stream().flatMap(p -> p.images().stream())
+        .filter(i -> counted.equals(i.status())).count();
     Map<String, SnapshotRow> snapshots = new LinkedHashMap<>();
     projects.stream()
-        .flatMap(p -> Stream.concat(p.images().stream().flatMap(i -> i.snapshots().stream()), p.orphanSnapshots().stream()))
+        .flatMap(p -> Stream.concat(p.images().stream().flatMap(i -> i.snapshots().stream()),
+            p.orphanSnapshots().stream()))
         .filter(s -> counted.equals(s.status()))
         .forEach(s -> snapshots.putIfAbsent(s.snapshotId(), s));
     int builders = (int) projects.stream().flatMap(p -> p.staleBuilders().stream())
@@ -189,8 +194,8 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
       if (approximate == 0) {
         return Optional.empty();
       }
-      return Optional.of(String.format(Locale.ROOT,
-          "%d of %d snapshot sizes are the volume size, not the allocated size: %s", approximate, measured, firstReason));
+      return Optional.of(String.format(Locale.ROOT, "%d of %d snapshot sizes are the volume size, not the allocated"
+          + " size: %s", approximate, measured, firstReason));
     }
   }
 

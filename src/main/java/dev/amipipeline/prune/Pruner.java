@@ -74,8 +74,9 @@ public final class Pruner {
       Region r = Region.of(region.getKey());
       PrunePlan plan = plan(r, account, region.getValue(), options.minAge(), now);
       SnapshotSizer sizer = new SnapshotSizer(aws.ebs(r, SIZE_ATTEMPTS));
-      Map<String, SnapshotSizer.Size> sizes = BoundedPool.map(options.parallelism(), plan.snapshotsToDelete(), sizer::measure)
-          .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().snapshotId(), Map.Entry::getValue));
+      Map<String, SnapshotSizer.Size> sizes =
+          BoundedPool.map(options.parallelism(), plan.snapshotsToDelete(), sizer::measure).entrySet().stream()
+              .collect(Collectors.toMap(e -> e.getKey().snapshotId(), Map.Entry::getValue));
       Execution execution = options.dryRun() || plan.isEmpty() ? Execution.nothing()
           : new PruneExecutor(aws.ec2(r), options.parallelism(), progress).execute(plan);
       runs.add(new PruneReport.RegionRun(plan, sizes, execution));

@@ -26,12 +26,14 @@ final class Inventories {
     return T0.plusSeconds(3600 * h);
   }
 
-  /** An image of {@code project} (null: untagged) whose block devices point at {@code snapshotIds}. */
+  /**
+   * An image of {@code project} (null: untagged) whose block devices point at {@code snapshotIds}. Its
+   * bake tags are Name {@code <project>-<id>} and inputs {@code in-<id>}.
+   */
   Inventories image(String id, String project, Instant created, String... snapshotIds) {
     Map<String, String> tags = new HashMap<>();
     if (project != null) {
-      tags.put(Tags.PROJECT, project);
-      tags.put(Tags.NAME, project + "-" + id);
+      tags.putAll(bakeTags(project, id));
     }
     images.add(new Inventory.Image(id, id + "-name", created, "available", tags,
         Arrays.stream(snapshotIds).map(s -> new Inventory.Device(s, 8)).toList()));
@@ -43,15 +45,20 @@ final class Inventories {
     return this;
   }
 
-  /** A snapshot tagged with the project and a Name (the image's Name tag links it to that image). */
-  Inventories taggedSnapshot(String id, String project, String nameTag, Instant started, String state) {
-    Map<String, String> tags = new HashMap<>();
-    tags.put(Tags.PROJECT, project);
-    if (nameTag != null) {
-      tags.put(Tags.NAME, nameTag);
-    }
-    snapshots.add(new Inventory.Snapshot(id, 8, started, state, tags));
+  /** A snapshot with the bake tags of image {@code imageId} of {@code project} (which may not exist). */
+  Inventories bakeSnapshot(String id, String project, String imageId, Instant started, String state) {
+    snapshots.add(new Inventory.Snapshot(id, 8, started, state, bakeTags(project, imageId)));
     return this;
+  }
+
+  /** A snapshot of a launched instance's volume: project and Name tags, no inputs. */
+  Inventories jobVolumeSnapshot(String id, String project, String name) {
+    snapshots.add(new Inventory.Snapshot(id, 8, T0, "completed", Map.of(Tags.PROJECT, project, Tags.NAME, name)));
+    return this;
+  }
+
+  static Map<String, String> bakeTags(String project, String imageId) {
+    return Map.of(Tags.PROJECT, project, Tags.NAME, project + "-" + imageId, Tags.INPUTS, "in-" + imageId);
   }
 
   Inventories instance(String id, String imageId, String state) {

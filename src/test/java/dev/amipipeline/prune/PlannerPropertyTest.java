@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +30,8 @@ class PlannerPropertyTest {
 
   private static final int INVENTORIES = 3_000;
   private static final List<String> PROJECTS = List.of("demo", "ml", "other");
-  private static final List<String> STATES = List.of("pending", "running", "shutting-down", "stopping", "stopped", "terminated");
+  private static final List<String> STATES =
+      List.of("pending", "running", "shutting-down", "stopping", "stopped", "terminated");
 
   /** One random case: the inventory and how it is pruned. */
   private record Case(long seed, Inventory inventory, List<Retention> retention, Duration minAge, Instant now) {}
@@ -128,10 +130,11 @@ class PlannerPropertyTest {
         check(deletedImages.contains(owner.id()), c, "%s deleted although %s stays", snapshot, owner.id());
       }
       if (owners.isEmpty()) {
-        Inventory.Snapshot orphan = inv.taggedSnapshots().stream().filter(s -> s.id().equals(snapshot)).findFirst()
+        Inventory.Snapshot orphan = inv.bakeSnapshots().stream().filter(s -> s.id().equals(snapshot)).findFirst()
             .orElse(null);
         check(orphan != null, c, "untagged %s deleted as an orphan", snapshot);
         check(pruned.contains(orphan.project().orElseThrow()), c, "orphan %s of a project not pruned", snapshot);
+        check(orphan.tags().containsKey(Tags.INPUTS), c, "%s without a bake's tags deleted as an orphan", snapshot);
         check(!"pending".equals(orphan.state()), c, "pending orphan %s deleted", snapshot);
         check(Duration.between(orphan.started(), c.now()).compareTo(c.minAge()) >= 0, c, "young orphan %s", snapshot);
       }
@@ -149,14 +152,14 @@ class PlannerPropertyTest {
     }
   }
 
-  /** Images whose block devices use the snapshot, or whose project and Name tags it carries. */
+  /** Images whose block devices use the snapshot, or whose project, Name and inputs tags it carries. */
   private static List<Image> imagesUsing(Inventory inv, String snapshotId) {
-    Inventory.Snapshot tagged = inv.taggedSnapshots().stream().filter(s -> s.id().equals(snapshotId)).findFirst()
-        .orElse(null);
+    Map<String, String> tags = inv.bakeSnapshots().stream().filter(s -> s.id().equals(snapshotId)).findFirst()
+        .map(Inventory.Snapshot::tags).orElse(Map.of());
     return inv.images().stream()
         .filter(i -> i.devices().stream().anyMatch(d -> d.snapshotId().equals(snapshotId))
-            || tagged != null && i.project().isPresent() && tagged.project().equals(i.project())
-                && tagged.tags().get(Tags.NAME) != null && tagged.tags().get(Tags.NAME).equals(i.tags().get(Tags.NAME)))
+            || Stream.of(Tags.PROJECT, Tags.NAME, Tags.INPUTS)
+                .allMatch(k -> tags.get(k) != null && tags.get(k).equals(i.tags().get(k))))
         .toList();
   }
 
@@ -172,6 +175,7 @@ class PlannerPropertyTest {
         String project = PROJECTS.get(r.nextInt(PROJECTS.size()));
         tags.put(Tags.PROJECT, project);
         tags.put(Tags.NAME, project + "-" + r.nextInt(imageCount + 1)); // Name clashes happen too
+        tags.put(Tags.INPUTS, "in-" + r.nextInt(3));
       }
       List<Inventory.Device> devices = new ArrayList<>();
       for (int d = r.nextInt(4); d > 0; d--) {
@@ -190,6 +194,9 @@ class PlannerPropertyTest {
       tags.put(Tags.PROJECT, project);
       if (r.nextBoolean()) {
         tags.put(Tags.NAME, project + "-" + r.nextInt(imageCount + 3));
+      }
+      if (r.nextInt(4) > 0) {
+        tags.put(Tags.INPUTS, "in-" + r.nextInt(3)); // else a job volume's snapshot: never ours to delete
       }
       String state = List.of("completed", "completed", "pending", "error").get(r.nextInt(4));
       snapshots.add(new Inventory.Snapshot("snap-" + s, 8, hour(r.nextInt(12)), state, tags));

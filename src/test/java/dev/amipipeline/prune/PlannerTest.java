@@ -174,29 +174,32 @@ class PlannerTest {
   }
 
   @Test
-  void snapshotsCarryingTheImagesProjectAndNameTagsBelongToIt() {
+  void snapshotsCarryingTheImagesBakeTagsBelongToItButAJobVolumesSnapshotDoesNot() {
     Inventories inv = new Inventories()
         .image("ami-old", "demo", hour(1), "snap-bdm")
         .image("ami-new", "demo", hour(2))
-        .taggedSnapshot("snap-tagged", "demo", "demo-ami-old", hour(1), "completed")
-        .taggedSnapshot("snap-of-new", "demo", "demo-ami-new", hour(2), "completed")
-        .taggedSnapshot("snap-other-project", "other", "demo-ami-old", hour(1), "completed");
+        .bakeSnapshot("snap-tagged", "demo", "ami-old", hour(1), "completed")
+        .bakeSnapshot("snap-of-new", "demo", "ami-new", hour(2), "completed")
+        .bakeSnapshot("snap-other-project", "other", "ami-old", hour(1), "completed")
+        .jobVolumeSnapshot("snap-job-volume", "demo", "demo-ami-old");
     PrunePlan plan = plan(inv, 1);
     assertThat(snapshotIds(plan.snapshotsToDelete())).containsExactly("snap-bdm", "snap-tagged");
     assertThat(plan.projects().get(0).orphanSnapshots()).isEmpty();
   }
 
   @Test
-  void taggedSnapshotsWithoutAnImageAreOrphansUnlessPendingOrYoung() {
+  void bakeSnapshotsWithoutAnImageAreOrphansUnlessPendingOrYoungAndJobVolumeSnapshotsNever() {
     Inventories inv = new Inventories()
         .image("ami-1", "demo", hour(1))
-        .taggedSnapshot("snap-orphan", "demo", "demo-gone", hour(1), "completed")
-        .taggedSnapshot("snap-orphan-error", "demo", null, hour(1), "error")
-        .taggedSnapshot("snap-pending", "demo", "demo-gone", hour(1), "pending")
-        .taggedSnapshot("snap-young", "demo", "demo-gone", NOW.minus(Duration.ofHours(1)), "completed")
-        .taggedSnapshot("snap-other-project", "other", "other-gone", hour(1), "completed");
+        .bakeSnapshot("snap-orphan", "demo", "ami-gone", hour(1), "completed")
+        .bakeSnapshot("snap-orphan-error", "demo", "ami-failed", hour(1), "error")
+        .bakeSnapshot("snap-pending", "demo", "ami-gone", hour(1), "pending")
+        .bakeSnapshot("snap-young", "demo", "ami-gone", NOW.minus(Duration.ofHours(1)), "completed")
+        .bakeSnapshot("snap-other-project", "other", "ami-gone", hour(1), "completed")
+        .jobVolumeSnapshot("snap-job-volume", "demo", "demo-20260101T000000Z");
     PrunePlan plan = Planner.plan(inv.build(), List.of(new Retention("demo", 1)), Duration.ofDays(1), NOW);
-    assertThat(snapshotIds(plan.projects().get(0).orphanSnapshots())).containsExactly("snap-orphan", "snap-orphan-error");
+    assertThat(snapshotIds(plan.projects().get(0).orphanSnapshots()))
+        .containsExactly("snap-orphan", "snap-orphan-error");
     assertThat(snapshotIds(plan.snapshotsToDelete())).containsExactly("snap-orphan", "snap-orphan-error");
   }
 
@@ -249,7 +252,7 @@ class PlannerTest {
     Inventories inv = new Inventories();
     for (int i = 0; i < 12; i++) {
       inv.image("ami-" + (char) ('a' + i), i % 3 == 0 ? "other" : "demo", hour(i % 4), "snap-" + i, "snap-" + (i + 1));
-      inv.taggedSnapshot("snap-t" + i, "demo", "demo-ami-" + (char) ('a' + i), hour(i), "completed");
+      inv.bakeSnapshot("snap-t" + i, "demo", "ami-" + (char) ('a' + i), hour(i), "completed");
     }
     inv.versions("demo", "ami-b", "ami-c", "ami-e");
     PrunePlan ordered = plan(inv, 2);

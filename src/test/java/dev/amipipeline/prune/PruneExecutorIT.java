@@ -29,10 +29,12 @@ class PruneExecutorIT extends MotoTestBase {
     // Someone registers an image whose snapshot carries old's tags, after prune read the region.
     String late = ec2.registerImage(b -> b.name("registered-late").rootDeviceName("/dev/sda1")).imageId();
     String lateSnapshot = Ec2State.mappedSnapshots(ec2, late).get(0);
-    ec2.createTags(b -> b.resources(lateSnapshot).tags(Ec2Seed.tag(Tags.PROJECT, "demo"), Ec2Seed.tag(Tags.NAME, "demo-1")));
+    ec2.createTags(b -> b.resources(lateSnapshot).tags(Ec2Seed.tag(Tags.PROJECT, "demo"),
+        Ec2Seed.tag(Tags.NAME, "demo-1"), Ec2Seed.tag(Tags.INPUTS, "seed-demo-1")));
     Inventory seen = read();
-    Inventory beforeLate = new Inventory(seen.region(), seen.images().stream().filter(i -> !i.id().equals(late)).toList(),
-        seen.taggedSnapshots(), seen.instances(), seen.launchTemplateImages(), seen.amiVersions(), seen.notes());
+    List<Inventory.Image> imagesBeforeLate = seen.images().stream().filter(i -> !i.id().equals(late)).toList();
+    Inventory beforeLate = new Inventory(seen.region(), imagesBeforeLate, seen.bakeSnapshots(), seen.instances(),
+        seen.launchTemplateImages(), seen.amiVersions(), seen.notes());
     PrunePlan plan = Planner.plan(beforeLate, List.of(new Retention("demo", 1)), Duration.ZERO, Instant.now());
     assertThat(plan.snapshotsToDelete()).extracting(PrunePlan.SnapshotPlan::snapshotId).contains(lateSnapshot);
 

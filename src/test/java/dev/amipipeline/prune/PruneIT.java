@@ -102,13 +102,18 @@ class PruneIT extends MotoTestBase {
     ec2.stopInstances(b -> b.instanceIds(onStopped));
     String template = ec2.createLaunchTemplate(b -> b.launchTemplateName("jobs")
         .launchTemplateData(d -> d.imageId(inTemplate.amiId()))).launchTemplate().launchTemplateId();
-    ec2.createLaunchTemplateVersion(b -> b.launchTemplateId(template).launchTemplateData(d -> d.imageId(newest.amiId())));
-    ec2.createLaunchTemplateVersion(b -> b.launchTemplateId(template).launchTemplateData(d -> d.imageId(newest.amiId())));
+    for (int version = 2; version <= 3; version++) {
+      ec2.createLaunchTemplateVersion(b -> b.launchTemplateId(template)
+          .launchTemplateData(d -> d.imageId(newest.amiId())));
+    }
     ec2.modifyLaunchTemplate(b -> b.launchTemplateId(template).defaultVersion("3"));
     // moto ignores RegisterImage block device mappings, so two images cannot map one snapshot there;
     // the contract's other link can: the snapshot behind demo-sharing also carries demo-newest's tags.
     String shared = Ec2State.mappedSnapshots(ec2, sharing.amiId()).get(0);
-    ec2.createTags(b -> b.resources(shared).tags(Ec2Seed.tag(Tags.PROJECT, "demo"), Ec2Seed.tag(Tags.NAME, "demo-newest")));
+    ec2.createTags(b -> b.resources(shared).tags(Ec2Seed.tag(Tags.PROJECT, "demo"),
+        Ec2Seed.tag(Tags.NAME, "demo-newest"), Ec2Seed.tag(Tags.INPUTS, "seed-demo-newest")));
+    // A backup of a job's data volume: launch tags volumes with the project and a Name, not inputs.
+    String jobBackup = jobVolumeBackup("demo");
     Map<String, List<String>> snapshots = snapshotsOf(List.of(running, stopped, inTemplate, sharing, plain,
         otherProject, newest));
     Ec2State before = Ec2State.read(ec2);
@@ -122,7 +127,7 @@ class PruneIT extends MotoTestBase {
     assertThat(gone).containsExactlyInAnyOrder(sharing.amiId(), plain.amiId());
     assertThat(after.images()).contains(running.amiId(), stopped.amiId(), inTemplate.amiId(), otherProject.amiId(),
         untagged, newest.amiId());
-    assertThat(after.snapshots()).contains(shared)
+    assertThat(after.snapshots()).contains(shared, jobBackup)
         .doesNotContainAnyElementsOf(sharing.snapshotIds())
         .doesNotContainAnyElementsOf(snapshots.get(plain.amiId()));
     Stream.of(running, stopped, inTemplate, otherProject, newest)
@@ -138,6 +143,16 @@ class PruneIT extends MotoTestBase {
     assertThat(r.out()).doesNotContain(otherProject.amiId(), untagged);
   }
 
+  /** A snapshot of a volume tagged the way launch tags its instances' volumes. */
+  private String jobVolumeBackup(String project) {
+    String az = ec2.describeAvailabilityZones().availabilityZones().get(0).zoneName();
+    String volume = ec2.createVolume(b -> b.availabilityZone(az).size(100)).volumeId();
+    String snapshot = ec2.createSnapshot(b -> b.volumeId(volume).description("nightly backup")).snapshotId();
+    ec2.createTags(b -> b.resources(volume, snapshot).tags(Ec2Seed.tag(Tags.PROJECT, project),
+        Ec2Seed.tag(Tags.NAME, project + "-20260101T000000Z")));
+    return snapshot;
+  }
+
   @Test
   void aLaunchTemplateThatResolvesAnOldSsmVersionKeepsThatImage() {
     List<SeededImage> bakes = bakes("demo", 4);
@@ -150,7 +165,8 @@ class PruneIT extends MotoTestBase {
     Cli.Result r = prune("--project", "demo", "--keep", "1");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(Ec2State.projectImages(ec2, "demo")).containsExactlyInAnyOrder(bakes.get(1).amiId(), bakes.get(3).amiId());
+    assertThat(Ec2State.projectImages(ec2, "demo"))
+        .containsExactlyInAnyOrder(bakes.get(1).amiId(), bakes.get(3).amiId());
     assertThat(lineOf(r.out(), bakes.get(1).amiId())).contains("in launch template " + template + " v1");
     assertThat(r.out()).contains("uses resolve:ssm:/ami-pipeline/gone/ami-id, which does not exist; it keeps no image");
   }
@@ -161,6 +177,7 @@ class PruneIT extends MotoTestBase {
     SeededImage interrupted = bakes.get(0);
     String mapped = Ec2State.mappedSnapshots(ec2, interrupted.amiId()).get(0);
     ec2.deregisterImage(b -> b.imageId(interrupted.amiId())); // the run died before deleting snapshots
+    String jobBackup = jobVolumeBackup("demo");
 
     Cli.Result r = prune("--project", "demo", "--keep", "3");
 
@@ -168,6 +185,7 @@ class PruneIT extends MotoTestBase {
     Ec2State after = Ec2State.read(ec2);
     assertThat(after.snapshots()).doesNotContainAnyElementsOf(interrupted.snapshotIds());
     assertThat(after.snapshots()).as("untagged, so not ours to delete").contains(mapped);
+    assertThat(after.snapshots()).as("a job's backup, not a bake's").contains(jobBackup);
     assertThat(after.images()).contains(bakes.get(1).amiId(), bakes.get(2).amiId());
     assertThat(r.out()).contains("orphan snapshot " + interrupted.snapshotIds().get(0), "its image is gone): deleted",
         "0 images deregistered, 1 snapshot deleted");
@@ -262,7 +280,8 @@ class PruneIT extends MotoTestBase {
     Path history = tmp.resolve("ami-history.md");
     List<HistoryRow> rows = bakes.stream().map(b -> new HistoryRow("2026-01-01 00:00", "demo", "us-east-1", b.amiId(),
         b.snapshotIds(), "ami-00000000", "abc123", "unknown", HistoryRow.KEPT)).toList();
-    Files.writeString(history, "# Our images\n\nNotes the team keeps.\n\n" + HistoryTable.parse("").append(rows).render());
+    Files.writeString(history,
+        "# Our images\n\nNotes the team keeps.\n\n" + HistoryTable.parse("").append(rows).render());
 
     Cli.Result r = prune("--project", "demo", "--keep", "1");
 
@@ -280,15 +299,18 @@ class PruneIT extends MotoTestBase {
     Path projects = Files.createDirectories(tmp.resolve("projects"));
     Files.writeString(projects.resolve("multi.json"), Files.readString(Path.of("packer/projects/demo.json"))
         .replace("\"regions\": [\"us-east-1\"]", "\"regions\": [\"us-east-1\", \"us-west-2\"]"));
-    List<SeededImage> east = List.of(bake(Region.US_EAST_1, "multi", "multi-e1"), bake(Region.US_EAST_1, "multi", "multi-e2"));
-    List<SeededImage> west = List.of(bake(Region.US_WEST_2, "multi", "multi-w1"), bake(Region.US_WEST_2, "multi", "multi-w2"));
+    List<SeededImage> east =
+        List.of(bake(Region.US_EAST_1, "multi", "multi-e1"), bake(Region.US_EAST_1, "multi", "multi-e2"));
+    List<SeededImage> west =
+        List.of(bake(Region.US_WEST_2, "multi", "multi-w1"), bake(Region.US_WEST_2, "multi", "multi-w2"));
 
     Cli.Result r = prune("--projects-dir", projects.toString(), "--keep", "1");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(Ec2State.projectImages(ec2, "multi")).containsExactly(east.get(1).amiId());
     assertThat(Ec2State.projectImages(aws.ec2(Region.US_WEST_2), "multi")).containsExactly(west.get(1).amiId());
-    assertThat(r.out()).contains("us-east-1 · multi · keep 1", "us-west-2 · multi · keep 1", "2 images deregistered");
+    assertThat(r.out())
+        .contains("us-east-1 · multi · keep 1", "us-west-2 · multi · keep 1", "2 images deregistered");
   }
 
   @Test
@@ -318,8 +340,8 @@ class PruneIT extends MotoTestBase {
   void freedStorageIsTheAllocatedSizeWhereTheEbsDirectApiKnowsTheSnapshot() throws Exception {
     bakes("demo", 1);
     EbsClient ebs = aws.ebs(Region.US_EAST_1);
-    String snapshot = ebs.startSnapshot(b -> b.volumeSize(1L).tags(t -> t.key(Tags.PROJECT).value("demo")))
-        .snapshotId();
+    String snapshot = ebs.startSnapshot(b -> b.volumeSize(1L).tags(t -> t.key(Tags.PROJECT).value("demo"),
+        t -> t.key(Tags.NAME).value("demo-gone"), t -> t.key(Tags.INPUTS).value("seed-demo-gone"))).snapshotId();
     byte[] block = new byte[512 * 1024];
     for (int i = 0; i < 3; i++) {
       int index = i;

@@ -22,15 +22,16 @@ class PruneReportTest {
         .image("ami-1", "demo", hour(1), "snap-1")
         .image("ami-2", "demo", hour(2), "snap-2", "snap-shared")
         .image("ami-3", "demo", hour(3), "snap-shared")
-        .taggedSnapshot("snap-orphan", "demo", "demo-gone", hour(0), "completed")
+        .bakeSnapshot("snap-orphan", "demo", "ami-gone", hour(0), "completed")
         .versions("demo", "ami-1", "ami-2", "ami-3");
     return Planner.plan(inv.build(), List.of(new Retention("demo", 1)), Duration.ZERO, hour(100));
   }
 
+  private static final String DENIED = "the EBS direct API cannot list its blocks (AccessDeniedException: no)";
   private static final Map<String, SnapshotSizer.Size> SIZES = Map.of(
       "snap-1", new SnapshotSizer.Size(2.5, null),
-      "snap-2", new SnapshotSizer.Size(8, "the EBS direct API cannot list its blocks (AccessDeniedException: no)"),
-      "snap-orphan", new SnapshotSizer.Size(8, "the EBS direct API cannot list its blocks (AccessDeniedException: no)"));
+      "snap-2", new SnapshotSizer.Size(8, DENIED),
+      "snap-orphan", new SnapshotSizer.Size(8, DENIED));
 
   @Test
   void aDryRunCountsWhatWouldGoAndSaysNothingChanged() {
