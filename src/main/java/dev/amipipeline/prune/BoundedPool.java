@@ -21,7 +21,7 @@ final class BoundedPool {
 
   private BoundedPool() {}
 
-  /** {@code fn} of every item, in the items' order. Tasks handle their own AWS errors. */
+  /** {@code fn} of every item, in the items' order. Each call handles its own AWS errors. */
   static <T, R> Map<T, R> map(int parallelism, Collection<T> items, Function<T, R> fn) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, was " + parallelism);

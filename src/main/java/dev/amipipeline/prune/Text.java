@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Plain-text helpers for the prune and list tables: pure, no I/O. */
+/** Plain-text formatting for the prune and list tables: pure, no I/O. */
 final class Text {
 
   private static final DateTimeFormatter MINUTE =
