@@ -161,6 +161,15 @@ public final class AwsClients implements AutoCloseable {
     return client("ebs", r, () -> configure(EbsClient.builder(), r).build());
   }
 
+  /**
+   * An EBS client that gives up after {@code maxAttempts}, for best-effort reads that have a fallback
+   * (e.g. a snapshot's allocated size): such a read must never stall the command behind ten retries.
+   */
+  public EbsClient ebs(Region r, int maxAttempts) {
+    RetryStrategy fewer = retryStrategy.toBuilder().maxAttempts(maxAttempts).build();
+    return client("ebs-" + maxAttempts, r, () -> configure(EbsClient.builder(), r, fewer).build());
+  }
+
   public S3Client s3(Region r) {
     // Path-style addressing: an endpoint like http://127.0.0.1:5000 has no bucket subdomains.
     return client("s3", r, () -> configure(S3Client.builder(), r).forcePathStyle(endpoint != null).build());
@@ -171,9 +180,13 @@ public final class AwsClients implements AutoCloseable {
   }
 
   private <B extends AwsClientBuilder<B, ?>> B configure(B builder, Region r) {
+    return configure(builder, r, retryStrategy);
+  }
+
+  private <B extends AwsClientBuilder<B, ?>> B configure(B builder, Region r, RetryStrategy retry) {
     builder.region(r)
         .credentialsProvider(credentials)
-        .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(retryStrategy).build());
+        .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(retry).build());
     if (builder instanceof software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<?, ?> sync) {
       sync.httpClient(http);
     }

@@ -1,6 +1,10 @@
 package dev.amipipeline.cli;
 
-import dev.amipipeline.common.AmiException;
+import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.project.Project;
+import dev.amipipeline.prune.Pruner;
+import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,7 +16,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "list",
     header = "List images with their status: current, in use, kept, prunable.",
     mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Shows each project's images and what prune would do with them.", ""})
+    description = {"Shows each project's images, what 'ami prune' with the project's keep",
+        "would do with them, and why. Changes nothing.",
+        "",
+        "Examples:",
+        "  ami list",
+        "  ami list --project ml --output json",
+        ""})
 final class ListCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -24,9 +34,10 @@ final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (project != null) {
-      global.projects().load(project);
+    List<Project> projects = project == null ? global.projects().loadAll() : List.of(global.projects().load(project));
+    try (AwsClients aws = global.aws()) {
+      Pruner pruner = new Pruner(aws, global.ssmPrefix(), Clock.systemUTC(), Printer.progress(spec)::println);
+      return Printer.print(spec, global, pruner.list(projects));
     }
-    throw new AmiException.Failed("ami list is not implemented yet");
   }
 }

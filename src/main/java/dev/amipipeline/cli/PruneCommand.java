@@ -1,8 +1,14 @@
 package dev.amipipeline.cli;
 
+import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Durations;
+import dev.amipipeline.project.Project;
+import dev.amipipeline.prune.Pruner;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,11 +25,16 @@ import picocli.CommandLine.Spec;
         "Always kept: the newest N; the current SSM image and its N-1 previous versions;",
         "images used by any instance that is not terminated; images named in any launch",
         "template version; images younger than --min-age. Only images owned by this",
-        "account and tagged ami-pipeline:project are ever considered.",
+        "account and tagged ami-pipeline:project are ever considered. A snapshot another",
+        "image still uses is kept.",
+        "Also cleaned up: snapshots with a bake's tags whose image is gone (an interrupted",
+        "prune), and builder instances a killed Packer left for 6 hours or more, with",
+        "their packer_* key pair and security group.",
         "",
         "Examples:",
         "  ami prune --keep 3                     # every project",
         "  ami prune --project ml --dry-run       # show the plan only",
+        "  ami prune --min-age 7d --output json   # for scripts",
         ""})
 final class PruneCommand implements Callable<Integer> {
 
@@ -43,6 +54,11 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Print the plan; delete nothing.")
   boolean dryRun;
 
+  @Option(names = "--parallelism", paramLabel = "N", defaultValue = "8",
+      description = "Deletes in flight at once; throttling slows them down, never fails them"
+          + " (default: ${DEFAULT-VALUE}).")
+  int parallelism;
+
   @Option(names = "--history", paramLabel = "FILE", defaultValue = "ami-history.md",
       description = "History file whose rows are marked pruned (default: ${DEFAULT-VALUE}).")
   Path history;
@@ -54,10 +70,16 @@ final class PruneCommand implements Callable<Integer> {
     if (keep != null && keep < 1) {
       throw new AmiException.BadInput("--keep must be at least 1, was " + keep);
     }
-    Durations.parse(minAge, "--min-age");
-    if (project != null) {
-      global.projects().load(project);
+    if (parallelism < 1 || parallelism > Pruner.Options.MAX_PARALLELISM) {
+      throw new AmiException.BadInput(
+          "--parallelism must be between 1 and " + Pruner.Options.MAX_PARALLELISM + ", was " + parallelism);
     }
-    throw new AmiException.Failed("ami prune is not implemented yet");
+    Duration age = Durations.parse(minAge, "--min-age");
+    List<Project> projects = project == null ? global.projects().loadAll() : List.of(global.projects().load(project));
+    Pruner.Options options = new Pruner.Options(keep, age, dryRun, parallelism, history);
+    try (AwsClients aws = global.aws()) {
+      Pruner pruner = new Pruner(aws, global.ssmPrefix(), Clock.systemUTC(), Printer.progress(spec)::println);
+      return Printer.print(spec, global, pruner.prune(projects, options));
+    }
   }
 }

@@ -1,0 +1,129 @@
+package dev.amipipeline.prune;
+
+import dev.amipipeline.project.ProjectParameters.AmiVersion;
+import dev.amipipeline.project.Tags;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What one region holds that decides whether an image may go, read once and handed to the {@link
+ * Planner} as plain values.
+ *
+ * @param images every image the account owns in the region, tagged or not (an untagged image still
+ *     protects the snapshots it references)
+ * @param bakeSnapshots the account's snapshots that carry a bake's tags: {@code ami-pipeline:project} and
+ *     {@code ami-pipeline:inputs} (a launched instance's volumes carry the project tag only, and so do
+ *     snapshots a user or a backup policy takes of them: never ours to delete)
+ * @param instances every instance that is not terminated
+ * @param launchTemplateImages the image of every version of every launch template
+ * @param amiVersions per project, the versions of {@code <prefix>/<project>/ami-id}
+ * @param notes what the reader could not find out, for the report
+ */
+public record Inventory(
+    String region,
+    List<Image> images,
+    List<Snapshot> bakeSnapshots,
+    List<Instance> instances,
+    List<LaunchTemplateImage> launchTemplateImages,
+    Map<String, List<AmiVersion>> amiVersions,
+    List<String> notes) {
+
+  public Inventory {
+    Objects.requireNonNull(region, "region");
+    images = List.copyOf(images);
+    bakeSnapshots = List.copyOf(bakeSnapshots);
+    instances = List.copyOf(instances);
+    launchTemplateImages = List.copyOf(launchTemplateImages);
+    amiVersions = Map.copyOf(amiVersions);
+    notes = List.copyOf(notes);
+  }
+
+  /**
+   * What a bake tags an image and each of its snapshots alike: project, Name and inputs. Empty when one
+   * is missing.
+   */
+  static Optional<List<String>> bakeIdentity(Map<String, String> tags) {
+    String project = tags.get(Tags.PROJECT);
+    String name = tags.get(Tags.NAME);
+    String inputs = tags.get(Tags.INPUTS);
+    return project == null || name == null || name.isEmpty() || inputs == null || inputs.isEmpty()
+        ? Optional.empty() : Optional.of(List.of(project, name, inputs));
+  }
+
+  /** An EBS snapshot an image's block device mapping points at. */
+  public record Device(String snapshotId, int sizeGiB) {
+    public Device {
+      Objects.requireNonNull(snapshotId, "snapshotId");
+    }
+  }
+
+  /** An image (AMI) the account owns. */
+  public record Image(String id, String name, Instant created, String state, Map<String, String> tags,
+      List<Device> devices) {
+    public Image {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(created, "created");
+      name = name == null ? "" : name;
+      state = state == null ? "available" : state;
+      tags = Map.copyOf(tags);
+      devices = List.copyOf(devices);
+    }
+
+    public Optional<String> project() {
+      return Optional.ofNullable(tags.get(Tags.PROJECT));
+    }
+  }
+
+  /** A snapshot carrying a bake's tags. */
+  public record Snapshot(String id, int sizeGiB, Instant started, String state, Map<String, String> tags) {
+    public Snapshot {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(started, "started");
+      state = state == null ? "completed" : state;
+      tags = Map.copyOf(tags);
+    }
+
+    public Optional<String> project() {
+      return Optional.ofNullable(tags.get(Tags.PROJECT));
+    }
+  }
+
+  /** A security group an instance is in. */
+  public record SecurityGroup(String id, String name) {
+    public SecurityGroup {
+      Objects.requireNonNull(id, "id");
+      name = name == null ? "" : name;
+    }
+  }
+
+  /** An instance that is not terminated. */
+  public record Instance(String id, String imageId, String state, Instant launched, Map<String, String> tags,
+      String keyName, List<SecurityGroup> securityGroups) {
+    public Instance {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(state, "state");
+      Objects.requireNonNull(launched, "launched");
+      tags = Map.copyOf(tags);
+      securityGroups = List.copyOf(securityGroups);
+    }
+
+    public Optional<String> builderOf() {
+      return Optional.ofNullable(tags.get(Tags.BUILDER));
+    }
+  }
+
+  /**
+   * The image of one launch template version: {@code reference} as written in the template (an AMI id
+   * or {@code resolve:ssm:…}), {@code imageId} what it resolves to (null when it names nothing).
+   */
+  public record LaunchTemplateImage(String templateId, String templateName, long version, String reference,
+      String imageId) {
+    public LaunchTemplateImage {
+      Objects.requireNonNull(templateId, "templateId");
+      Objects.requireNonNull(reference, "reference");
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package dev.amipipeline.prune;
+
+import dev.amipipeline.common.AmiException;
+import dev.amipipeline.project.ParameterNames;
+import dev.amipipeline.project.ProjectParameters;
+import dev.amipipeline.project.ProjectParameters.AmiVersion;
+import dev.amipipeline.project.Tags;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplate;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
+import software.amazon.awssdk.services.ssm.model.ParameterVersionNotFoundException;
+
+/**
+ * Reads one region's {@link Inventory}: paginated describes with server-side filters, nothing else.
+ *
+ * <p>Snapshots are read before images: Packer tags snapshots only after their image exists, so every
+ * bake snapshot seen here has its image in the later image listing, and a bake finishing meanwhile
+ * never makes its snapshots look orphaned. Instances and launch templates are read last, closest to
+ * the deletes they guard.
+ */
+public final class InventoryReader {
+
+  /** Every state but terminated: a stopped instance still needs its image to start again. */
+  static final List<String> LIVE_STATES = List.of("pending", "running", "shutting-down", "stopping", "stopped");
+
+  private static final String RESOLVE_SSM = "resolve:ssm:";
+
+  private final Ec2Client ec2;
+  private final SsmClient ssm;
+  private final String account;
+  private final String ssmPrefix;
+
+  public InventoryReader(Ec2Client ec2, SsmClient ssm, String account, String ssmPrefix) {
+    this.ec2 = ec2;
+    this.ssm = ssm;
+    this.account = account;
+    this.ssmPrefix = ssmPrefix;
+  }
+
+  public Inventory read(String region, Collection<String> projects) {
+    List<String> notes = new ArrayList<>();
+    List<Inventory.Snapshot> snapshots = bakeSnapshots();
+    List<Inventory.Image> images = images();
+    Map<String, List<AmiVersion>> versions = new LinkedHashMap<>();
+    for (String project : projects) {
+      versions.put(project, new ProjectParameters(ssm, new ParameterNames(ssmPrefix, project)).amiIdHistory());
+    }
+    List<Inventory.LaunchTemplateImage> templates = launchTemplateImages(notes);
+    List<Inventory.Instance> instances = liveInstances();
+    return new Inventory(region, images, snapshots, instances, templates, versions, notes);
+  }
+
+  private Filter ownedByAccount() {
+    return filter("owner-id", account);
+  }
+
+  /**
+   * Every image the account owns, tagged or not: the project tag is checked by the planner, because an
+   * untagged image registered from one of our snapshots must still protect that snapshot. Owners alone
+   * is ignored by some emulators, hence the owner-id filter too.
+   */
+  private List<Inventory.Image> images() {
+    return ec2.describeImagesPaginator(b -> b.owners(account).filters(ownedByAccount())
+            .includeDeprecated(true).includeDisabled(true))
+        .images().stream()
+        .map(i -> new Inventory.Image(i.imageId(), i.name(), Instant.parse(i.creationDate()), i.stateAsString(),
+            tags(i.tags()),
+            i.blockDeviceMappings().stream()
+                .filter(m -> m.ebs() != null && m.ebs().snapshotId() != null)
+                .map(m -> new Inventory.Device(m.ebs().snapshotId(), orZero(m.ebs().volumeSize())))
+                .toList()))
+        .toList();
+  }
+
+  /** Only a bake sets the inputs tag; the planner checks the project tag too. */
+  private List<Inventory.Snapshot> bakeSnapshots() {
+    return ec2.describeSnapshotsPaginator(b -> b.ownerIds(account)
+            .filters(ownedByAccount(), filter("tag-key", Tags.INPUTS)))
+        .snapshots().stream()
+        .map(s -> new Inventory.Snapshot(s.snapshotId(), orZero(s.volumeSize()), s.startTime(), s.stateAsString(),
+            tags(s.tags())))
+        .toList();
+  }
+
+  private List<Inventory.Instance> liveInstances() {
+    return ec2.describeInstancesPaginator(b -> b.filters(filter("instance-state-name", LIVE_STATES)))
+        .reservations().stream()
+        .flatMap(r -> r.instances().stream())
+        .map(i -> new Inventory.Instance(i.instanceId(), i.imageId(), i.state().nameAsString(), i.launchTime(),
+            tags(i.tags()), i.keyName(),
+            i.securityGroups().stream().map(g -> new Inventory.SecurityGroup(g.groupId(), g.groupName())).toList()))
+        .toList();
+  }
+
+  /**
+   * The image of every version of every launch template: a template's old versions can still be
+   * launched by name, so $Default and $Latest are not enough.
+   */
+  private List<Inventory.LaunchTemplateImage> launchTemplateImages(List<String> notes) {
+    List<Inventory.LaunchTemplateImage> found = new ArrayList<>();
+    Map<String, Optional<String>> resolved = new HashMap<>();
+    for (LaunchTemplate template : ec2.describeLaunchTemplatesPaginator().launchTemplates()) {
+      String id = template.launchTemplateId();
+      for (LaunchTemplateVersion v : ec2.describeLaunchTemplateVersionsPaginator(b -> b.launchTemplateId(id))
+          .launchTemplateVersions()) {
+        String reference = v.launchTemplateData() == null ? null : v.launchTemplateData().imageId();
+        if (reference == null) {
+          continue;
+        }
+        String imageId = !reference.startsWith(RESOLVE_SSM) ? reference
+            : resolved.computeIfAbsent(reference, r -> resolve(r, id, v.versionNumber(), notes)).orElse(null);
+        found.add(new Inventory.LaunchTemplateImage(id, template.launchTemplateName(), v.versionNumber(), reference,
+            imageId));
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The AMI id a {@code resolve:ssm:name[:version|:label]} reference names today. A parameter that does
+   * not exist names no image; one that cannot be read stops the prune, since the template might name
+   * any image.
+   */
+  private Optional<String> resolve(String reference, String templateId, long version, List<String> notes) {
+    String parameter = reference.substring(RESOLVE_SSM.length());
+    try {
+      return Optional.of(ssm.getParameter(b -> b.name(parameter)).parameter().value());
+    } catch (ParameterNotFoundException | ParameterVersionNotFoundException e) {
+      notes.add("launch template " + templateId + " v" + version + " uses " + reference
+          + ", which does not exist; it keeps no image");
+      return Optional.empty();
+    } catch (AwsServiceException e) {
+      throw new AmiException.Failed("cannot read " + parameter + " (used by launch template " + templateId + " v"
+          + version + "): " + AwsErrors.describe(e) + "; prune stops, since that template may use any"
+          + " image — grant ssm:GetParameter on it", e);
+    }
+  }
+
+  private static Filter filter(String name, String value) {
+    return Filter.builder().name(name).values(value).build();
+  }
+
+  private static Filter filter(String name, Collection<String> values) {
+    return Filter.builder().name(name).values(values).build();
+  }
+
+  private static Map<String, String> tags(List<Tag> tags) {
+    return tags.stream().collect(Collectors.toMap(Tag::key, t -> t.value() == null ? "" : t.value(), (a, b) -> b));
+  }
+
+  private static int orZero(Integer n) {
+    return n == null ? 0 : n;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.amipipeline.prune;
+
+import dev.amipipeline.prune.PrunePlan.BuilderPlan;
+import dev.amipipeline.prune.PrunePlan.ImagePlan;
+import dev.amipipeline.prune.PrunePlan.SnapshotPlan;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
+
+/**
+ * Carries out a {@link PrunePlan}: one DeregisterImage per image, then one DeleteSnapshot per snapshot
+ * whose images are all gone, then the stale builders; each step on a bounded pool. A failure is
+ * recorded against its resource and the rest go on. Reruns converge: a resource that is already gone
+ * counts as done.
+ */
+final class PruneExecutor {
+
+  private static final Set<String> ALREADY_GONE = Set.of(
+      "InvalidAMIID.NotFound", "InvalidAMIID.Unavailable", "InvalidSnapshot.NotFound",
+      "InvalidInstanceID.NotFound", "InvalidKeyPair.NotFound", "InvalidGroup.NotFound");
+
+  private final Ec2Client ec2;
+  private final int parallelism;
+  private final Consumer<String> progress;
+  private final Set<String> done = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> failures = new ConcurrentHashMap<>();
+
+  PruneExecutor(Ec2Client ec2, int parallelism, Consumer<String> progress) {
+    this.ec2 = ec2;
+    this.parallelism = parallelism;
+    this.progress = progress;
+  }
+
+  Execution execute(PrunePlan plan) {
+    List<ImagePlan> images = plan.imagesToDelete().toList();
+    BoundedPool.forEach(parallelism, images, i -> attempt(i.image().id(), "deregistered",
+        () -> ec2.deregisterImage(b -> b.imageId(i.image().id()))));
+
+    // A snapshot goes only once every image it belongs to is deregistered; else AWS refuses (in use).
+    BoundedPool.forEach(parallelism, plan.snapshotsToDelete(), this::deleteSnapshot);
+
+    List<BuilderPlan> builders = plan.staleBuilders().toList();
+    BoundedPool.forEach(parallelism, builders, this::terminate);
+    Set<String> keyPairs = new LinkedHashSet<>();
+    Set<String> groups = new LinkedHashSet<>();
+    for (BuilderPlan b : builders) {
+      if (done.contains(b.instance().id())) {
+        if (b.keyPair() != null) {
+          keyPairs.add(b.keyPair());
+        }
+        groups.addAll(b.securityGroupIds());
+      }
+    }
+    builders.stream().filter(b -> !done.contains(b.instance().id()))
+        .forEach(b -> groups.removeAll(b.securityGroupIds()));
+    BoundedPool.forEach(parallelism, keyPairs,
+        k -> attempt(k, "deleted key pair", () -> ec2.deleteKeyPair(r -> r.keyName(k))));
+    BoundedPool.forEach(parallelism, groups,
+        g -> attempt(g, "deleted security group", () -> ec2.deleteSecurityGroup(r -> r.groupId(g))));
+    return new Execution(done, failures);
+  }
+
+  private void deleteSnapshot(SnapshotPlan s) {
+    List<String> stillRegistered = s.images().stream().filter(i -> !done.contains(i)).toList();
+    if (!stillRegistered.isEmpty()) {
+      failures.put(s.snapshotId(), "not deleted: " + String.join(", ", stillRegistered) + " is still registered");
+      return;
+    }
+    attempt(s.snapshotId(), "deleted", () -> ec2.deleteSnapshot(b -> b.snapshotId(s.snapshotId())));
+  }
+
+  /** Terminates the builder and waits until it is gone, so its security group can be deleted. */
+  private void terminate(BuilderPlan b) {
+    String id = b.instance().id();
+    attempt(id, "terminated builder", () -> {
+      ec2.terminateInstances(r -> r.instanceIds(id));
+      try (Ec2Waiter waiter = ec2.waiter()) {
+        return waiter.waitUntilInstanceTerminated(r -> r.instanceIds(id));
+      }
+    });
+  }
+
+  private void attempt(String resource, String verb, Supplier<?> call) {
+    try {
+      call.get();
+      done.add(resource);
+      progress.accept(verb + " " + resource);
+    } catch (SdkException e) {
+      if (ALREADY_GONE.contains(AwsErrors.code(e))) {
+        done.add(resource);
+        progress.accept(resource + " was already gone");
+      } else {
+        failures.put(resource, AwsErrors.describe(e));
+        progress.accept("FAILED " + resource + ": " + AwsErrors.describe(e));
+      }
+    }
+  }
+}
