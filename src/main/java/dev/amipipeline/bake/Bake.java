@@ -96,17 +96,16 @@ public final class Bake {
       return new BakeResult.DryRun(project.name(), inputs, source.id(), preview.localMode(),
           commands(version, preview, template, placeholder).stream().map(PackerArgv::display).toList());
     }
-    if (preview.localMode()) {
-      progress.println("ami: local mode (endpoint " + aws.endpoint().get() + ", no --ssh-target): Packer runs with"
-          + " communicator=none, so no provisioner runs");
-      progress.flush();
-    }
-
     BakeLock lock = new BakeLock(aws.ssm(Region.of(buildRegion)), names, clock, progress);
     try (Interruption interruption = Interruption.install(packer::interrupt);
         BakeLock.Lease lease = lock.acquire(new BakeLock.Holder(hostName(), ProcessHandle.current().pid(), started));
         WorkDir work = WorkDir.create(project.name())) {
       BuildSpec build = buildIn.apply(work.path());
+      if (build.localMode()) {
+        progress.println("ami: local mode (endpoint " + build.ec2Endpoint() + ", no --ssh-target): Packer runs with"
+            + " communicator=none, so no provisioner runs");
+        progress.flush();
+      }
       if (version.needsPluginInit()) {
         stageTemplate(template, work.path().resolve("template"));
       }

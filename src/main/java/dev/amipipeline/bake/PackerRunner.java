@@ -40,6 +40,7 @@ public final class PackerRunner {
       "AWS_MAX_ATTEMPTS");
 
   private static final int TAIL_LINES = 200;
+  private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(5);
 
   /** How one run ended. {@code tail} is the last lines Packer printed, for the error message. */
   public record Outcome(int exitCode, boolean timedOut, boolean interrupted, List<String> tail) {
@@ -104,12 +105,16 @@ public final class PackerRunner {
     Deque<String> tail = new ArrayDeque<>();
     LineSink out = new LineSink(project, started, tail);
     LineSink err = new LineSink(project, started, tail);
+    PumpStreamHandler streams = new PumpStreamHandler(out, err);
+    // A child Packer leaves behind (e.g. a shell-local command) can hold its output open forever.
+    streams.setStopTimeout(OUTPUT_DRAIN);
     DefaultExecutor executor = DefaultExecutor.builder()
         .setWorkingDirectory(workDir)
-        .setExecuteStreamHandler(new PumpStreamHandler(out, err))
+        .setExecuteStreamHandler(streams)
         .get();
     executor.setExitValues(null);
     executor.setProcessDestroyer(running);
+    running.begin();
     // Commons Exec's ExecuteWatchdog would Process.destroy(), which also closes Packer's output pipes:
     // Packer then dies of SIGPIPE halfway through its cleanup. This watchdog only sends SIGTERM.
     Watchdog watchdog = Watchdog.builder().setTimeout(timeout).get();
@@ -121,7 +126,10 @@ public final class PackerRunner {
     try {
       code = executor.execute(command, environment);
     } catch (IOException e) {
-      throw new AmiException.ToolMissing(notFound(argv.get(0)));
+      if (!running.started()) {
+        throw new AmiException.ToolMissing(notFound(argv.get(0)));
+      }
+      code = running.exitCode(); // Packer ran and exited; only draining its output failed
     } finally {
       watchdog.stop();
       out.flush();
@@ -157,12 +165,15 @@ public final class PackerRunner {
    */
   private static final class Running implements ProcessDestroyer {
     private Process process;
+    private boolean started;
+    private int exitCode = -1;
     private int interrupts;
     private boolean timedOut;
 
     @Override
     public synchronized boolean add(Process p) {
       process = p;
+      started = true;
       if (interrupts > 0) {
         p.toHandle().destroy(); // the interrupt came while Packer was starting
       }
@@ -174,7 +185,25 @@ public final class PackerRunner {
       if (process == p) {
         process = null;
       }
+      if (!p.isAlive()) {
+        exitCode = p.exitValue();
+      }
       return true;
+    }
+
+    /** A new run: forget the last process, keep an interrupt that came between runs. */
+    synchronized void begin() {
+      started = false;
+      exitCode = -1;
+      timedOut = false;
+    }
+
+    synchronized boolean started() {
+      return started;
+    }
+
+    synchronized int exitCode() {
+      return exitCode;
     }
 
     @Override
