@@ -27,9 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Image;
 
 /**
@@ -57,96 +57,141 @@ public final class Bake {
   }
 
   public BakeResult bake(Project project) {
-    Instant started = clock.instant();
+    Plan plan = plan(project, clock.instant());
+    if (settings.ifChanged() && !settings.force()) {
+      Optional<String> current = imageWithInputs(plan);
+      if (current.isPresent()) {
+        return new BakeResult.Unchanged(project.name(), current.get(), plan.inputs(), plan.source().id());
+      }
+    }
+    PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(Region.of(plan.buildRegion())),
+        progress, clock);
+    Recipe recipe = new Recipe(plan, packer.version(), GitCommit.head(plan.templateDir()));
+    if (settings.dryRun()) {
+      Path placeholder = Path.of(System.getProperty("java.io.tmpdir"), "ami-bake-" + project.name() + "-XXXX");
+      return new BakeResult.DryRun(project.name(), plan.inputs(), plan.source().id(),
+          recipe.build(placeholder).localMode(), recipe.commands(placeholder).stream().map(PackerArgv::display).toList());
+    }
+    return buildAndRecord(recipe, packer);
+  }
+
+  /** What a bake of a project starts from: regions, template, the resolved base image, the inputs hash. */
+  private record Plan(Project project, List<String> regions, Path template, SourceImage source, String inputs,
+      ParameterNames names, Instant started) {
+
+    String buildRegion() {
+      return regions.get(0);
+    }
+
+    Path templateDir() {
+      return template.getParent();
+    }
+
+    Path launcherDir() {
+      return templateDir().resolveSibling("launcher");
+    }
+  }
+
+  private Plan plan(Project project, Instant started) {
     List<String> regions = settings.regions().isEmpty() ? project.regionsOr(aws.region().id()) : settings.regions();
-    String buildRegion = regions.get(0);
     Path template = settings.template().toAbsolutePath().normalize();
     if (!Files.isRegularFile(template)) {
       throw new AmiException.BadInput("no Packer template at " + settings.template()
           + ": run ami from the repository root (the folder with packer/)");
     }
-    Path templateDir = template.getParent();
-    Path launcherDir = templateDir.resolveSibling("launcher");
-
-    SourceImage source = SourceImages.resolve(aws.ec2(Region.of(buildRegion)), project, buildRegion);
+    SourceImage source = SourceImages.resolve(aws.ec2(Region.of(regions.get(0))), project, regions.get(0));
+    Path launcherDir = template.getParent().resolveSibling("launcher");
     String inputs = InputsHash.of(InputFiles.collect(template, project.file(), launcherDir), source.id());
-    ParameterNames names = new ParameterNames(settings.ssmPrefix(), project.name());
-    if (settings.ifChanged() && !settings.force()) {
-      Optional<String> current = imageWithInputs(buildRegion, names, inputs);
-      if (current.isPresent()) {
-        return new BakeResult.Unchanged(project.name(), current.get(), inputs, source.id());
+    return new Plan(project, regions, template, source, inputs,
+        new ParameterNames(settings.ssmPrefix(), project.name()), started);
+  }
+
+  /** The Packer side of a plan: names, tags, the build's variables and the commands. */
+  private final class Recipe {
+    final Plan plan;
+    final PackerVersion version;
+    final String commit;
+    final String amiName;
+    final Map<String, String> tags;
+
+    Recipe(Plan plan, PackerVersion version, String commit) {
+      this.plan = plan;
+      this.version = version;
+      this.commit = commit;
+      String name = plan.project().name() + "-" + NAME_STAMP.format(plan.started());
+      this.amiName = name + "-" + UUID.randomUUID().toString().substring(0, 8); // AMI names must be unique
+      this.tags = imageTags(plan.project().name(), plan.inputs(), plan.source().id(), commit, name);
+    }
+
+    BuildSpec build(Path workDir) {
+      String project = plan.project().name();
+      return new BuildSpec(project, settings.ssmPrefix(), plan.buildRegion(),
+          plan.regions().subList(1, plan.regions().size()), plan.source(), plan.project().spec().bake(),
+          aws.endpoint().orElse(null), settings.ssh(), amiName,
+          "ami-pipeline " + project + " (inputs " + InputsHash.shortForm(plan.inputs()) + ")", tags,
+          Map.of(Tags.BUILDER, project, Tags.NAME, "ami-pipeline builder " + project),
+          workDir.resolve("manifest.json"), plan.templateDir().resolve("provisioners"), plan.launcherDir());
+    }
+
+    /** {@code packer build}, after {@code packer init} on a staged folder when the Packer needs plugins. */
+    List<List<String>> commands(Path workDir) {
+      List<List<String>> commands = new ArrayList<>();
+      Path template = plan.template();
+      if (version.needsPluginInit()) {
+        template = workDir.resolve("template");
+        commands.add(PackerArgv.init(settings.packer(), template));
       }
+      commands.add(PackerArgv.build(settings.packer(), PackerArgv.variables(build(workDir)), template));
+      return commands;
     }
+  }
 
-    PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(Region.of(buildRegion)), progress, clock);
-    PackerVersion version = packer.version();
-    String commit = GitCommit.head(templateDir);
-    String name = project.name() + "-" + NAME_STAMP.format(started);
-    String amiName = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, String> tags = imageTags(project.name(), inputs, source.id(), commit, name);
-    Function<Path, BuildSpec> buildIn = workDir -> new BuildSpec(project.name(), settings.ssmPrefix(), buildRegion,
-        regions.subList(1, regions.size()), source, project.spec().bake(), aws.endpoint().orElse(null), settings.ssh(),
-        amiName, "ami-pipeline " + project.name() + " (inputs " + InputsHash.shortForm(inputs) + ")", tags,
-        Map.of(Tags.BUILDER, project.name(), Tags.NAME, "ami-pipeline builder " + project.name()),
-        workDir.resolve("manifest.json"), templateDir.resolve("provisioners"), launcherDir);
-
-    Path placeholder = Path.of(System.getProperty("java.io.tmpdir"), "ami-bake-" + project.name() + "-XXXX");
-    BuildSpec preview = buildIn.apply(placeholder);
-    if (settings.dryRun()) {
-      return new BakeResult.DryRun(project.name(), inputs, source.id(), preview.localMode(),
-          commands(version, preview, template, placeholder).stream().map(PackerArgv::display).toList());
-    }
-    BakeLock lock = new BakeLock(aws.ssm(Region.of(buildRegion)), names, clock, progress);
+  /** Under the lock: run Packer, then tag, harden and record what it made. */
+  private BakeResult.Baked buildAndRecord(Recipe recipe, PackerRunner packer) {
+    Plan plan = recipe.plan;
+    String project = plan.project().name();
+    BakeLock lock = new BakeLock(aws.ssm(Region.of(plan.buildRegion())), plan.names(), clock, progress);
     try (Interruption interruption = Interruption.install(packer::interrupt);
-        BakeLock.Lease lease = lock.acquire(new BakeLock.Holder(hostName(), ProcessHandle.current().pid(), started));
-        WorkDir work = WorkDir.create(project.name())) {
-      BuildSpec build = buildIn.apply(work.path());
+        BakeLock.Lease lease = lock.acquire(new BakeLock.Holder(hostName(), ProcessHandle.current().pid(), plan.started()));
+        WorkDir work = WorkDir.create(project)) {
+      BuildSpec build = recipe.build(work.path());
       if (build.localMode()) {
         progress.println("ami: local mode (endpoint " + build.ec2Endpoint() + ", no --ssh-target): Packer runs with"
             + " communicator=none, so no provisioner runs");
         progress.flush();
       }
-      if (version.needsPluginInit()) {
-        stageTemplate(template, work.path().resolve("template"));
+      if (recipe.version.needsPluginInit()) {
+        stageTemplate(plan.template(), work.path().resolve("template"));
       }
-      for (List<String> command : commands(version, build, template, work.path())) {
+      for (List<String> command : recipe.commands(work.path())) {
         stopIfInterrupted(interruption, project);
-        runPacker(packer, command, work.path(), project, started, interruption);
+        runPacker(packer, command, work.path(), project, plan.started(), interruption);
       }
-      stopIfInterrupted(interruption, project);
-      Map<String, String> amis = readManifest(build.manifest(), regions);
-
-      ImageRecorder recorder = new ImageRecorder(aws);
-      List<String> notes = new ArrayList<>();
-      Instant deprecateAt = settings.deprecateAfter() == null ? null : started.plus(settings.deprecateAfter());
-      Map<String, List<String>> snapshots = new LinkedHashMap<>();
-      for (String region : regions) {
-        snapshots.put(region, recorder.finish(region, amis.get(region), tags, deprecateAt, notes));
-      }
-      String runConfig = RunConfig.of(project.spec().run()).toJson();
-      List<BakeResult.RegionImage> images = new ArrayList<>();
-      for (String region : regions) {
-        long v = recorder.record(region, names, amis.get(region), snapshots.get(region), runConfig);
-        images.add(new BakeResult.RegionImage(region, amis.get(region), snapshots.get(region), v));
-      }
-      BakeResult.Baked baked = new BakeResult.Baked(project.name(), images, inputs, source.id(), commit,
-          build.amiName(), started.toString(), Duration.between(started, clock.instant()).toSeconds(),
-          !build.localMode(), notes);
-      new HistoryFile(settings.history()).update(table -> table.append(baked.historyRows()));
-      return baked;
+      return record(recipe, build, readManifest(build.manifest(), plan.regions()));
     }
   }
 
-  /** {@code packer build}, after {@code packer init} when the Packer needs plugins (then on a staged folder). */
-  private List<List<String>> commands(PackerVersion version, BuildSpec build, Path template, Path workDir) {
-    List<List<String>> commands = new ArrayList<>();
-    Path packerTemplate = template;
-    if (version.needsPluginInit()) {
-      packerTemplate = workDir.resolve("template");
-      commands.add(PackerArgv.init(settings.packer(), packerTemplate));
+  /** Every AMI available, tagged and hardened first; then SSM in each region; then the history. */
+  private BakeResult.Baked record(Recipe recipe, BuildSpec build, Map<String, String> amis) {
+    Plan plan = recipe.plan;
+    ImageRecorder recorder = new ImageRecorder(aws);
+    List<String> notes = new ArrayList<>();
+    Instant deprecateAt = settings.deprecateAfter() == null ? null : plan.started().plus(settings.deprecateAfter());
+    Map<String, List<String>> snapshots = new LinkedHashMap<>();
+    for (String region : plan.regions()) {
+      snapshots.put(region, recorder.finish(region, amis.get(region), recipe.tags, deprecateAt, notes));
     }
-    commands.add(PackerArgv.build(settings.packer(), PackerArgv.variables(build), packerTemplate));
-    return commands;
+    String runConfig = RunConfig.of(plan.project().spec().run()).toJson();
+    List<BakeResult.RegionImage> images = new ArrayList<>();
+    for (String region : plan.regions()) {
+      long version = recorder.record(region, plan.names(), amis.get(region), snapshots.get(region), runConfig);
+      images.add(new BakeResult.RegionImage(region, amis.get(region), snapshots.get(region), version));
+    }
+    BakeResult.Baked baked = new BakeResult.Baked(plan.project().name(), images, plan.inputs(), plan.source().id(),
+        recipe.commit, recipe.amiName, plan.started().toString(),
+        Duration.between(plan.started(), clock.instant()).toSeconds(), !build.localMode(), notes);
+    new HistoryFile(settings.history()).update(table -> table.append(baked.historyRows()));
+    return baked;
   }
 
   /** The contract tags of an AMI and each of its snapshots. */
@@ -161,25 +206,26 @@ public final class Bake {
   }
 
   /** The current AMI (SSM ami-id) when it still exists and was baked from {@code inputs}. */
-  private Optional<String> imageWithInputs(String region, ParameterNames names, String inputs) {
-    Optional<String> current = new ProjectParameters(aws.ssm(Region.of(region)), names).currentAmiId();
+  private Optional<String> imageWithInputs(Plan plan) {
+    Region region = Region.of(plan.buildRegion());
+    Optional<String> current = new ProjectParameters(aws.ssm(region), plan.names()).currentAmiId();
     if (current.isEmpty()) {
       return Optional.empty();
     }
     List<Image> images;
     try {
-      images = aws.ec2(Region.of(region)).describeImages(b -> b.imageIds(current.get())).images();
-    } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception e) {
+      images = aws.ec2(region).describeImages(b -> b.imageIds(current.get())).images();
+    } catch (Ec2Exception e) {
       return Optional.empty(); // deregistered since: bake a new one
     }
     boolean same = images.stream().flatMap(i -> i.tags().stream())
-        .anyMatch(t -> t.key().equals(Tags.INPUTS) && t.value().equals(inputs));
+        .anyMatch(t -> t.key().equals(Tags.INPUTS) && t.value().equals(plan.inputs()));
     return same ? current : Optional.empty();
   }
 
-  private void runPacker(PackerRunner packer, List<String> command, Path workDir, Project project, Instant started,
+  private void runPacker(PackerRunner packer, List<String> command, Path workDir, String project, Instant started,
       Interruption interruption) {
-    PackerRunner.Outcome outcome = packer.run(command, workDir, settings.timeout(), project.name(), started);
+    PackerRunner.Outcome outcome = packer.run(command, workDir, settings.timeout(), project, started);
     stopIfInterrupted(interruption, project);
     if (outcome.timedOut()) {
       throw new AmiException.Failed("Packer did not finish within " + Elapsed.words(settings.timeout())
@@ -187,14 +233,14 @@ public final class Bake {
     }
     if (outcome.exitCode() != 0) {
       String why = PackerOutput.errorLine(outcome.tail()).orElse("exit code " + outcome.exitCode());
-      throw new AmiException.Failed("packer " + command.get(1) + " failed for " + project.name() + ": " + why);
+      throw new AmiException.Failed("packer " + command.get(1) + " failed for " + project + ": " + why);
     }
   }
 
-  private static void stopIfInterrupted(Interruption interruption, Project project) {
+  private static void stopIfInterrupted(Interruption interruption, String project) {
     if (interruption.received()) {
       throw new AmiException.Interrupted("interrupted: Packer was stopped and cleaned up, nothing was recorded,"
-          + " and the bake lock of " + project.name() + " is released");
+          + " and the bake lock of " + project + " is released");
     }
   }
 

@@ -31,13 +31,26 @@ import picocli.CommandLine.Spec;
     description = {
         "Packer installs git, the JDK, the GPU driver and the first-boot unit at bake",
         "time. The AMI and snapshot ids are recorded in SSM (<prefix>/<project>/ami-id,",
-        "snapshot-ids, run), tagged, and appended to ami-history.md.",
+        "snapshot-ids, run), tagged, and appended to ami-history.md. One bake per",
+        "project at a time (SSM <prefix>/<project>/bake-lock; exit 3 while another runs).",
+        "",
+        "With --endpoint-url and no --ssh-target (a local emulator) Packer runs with",
+        "communicator=none: the real path, except that no provisioner runs.",
         "",
         "Examples:",
         "  ami bake --project ml",
         "  ami bake --all --if-changed        # what the nightly job runs",
         "  ami bake --project ml --dry-run    # show the Packer command and inputs hash",
-        ""})
+        "  ami bake --project ml --regions us-east-1,eu-west-1",
+        ""},
+    footerHeading = "%nExit codes:%n",
+    footer = {
+        "  0  baked, or unchanged with --if-changed",
+        "  1  Packer or AWS failed (Packer's own error line is shown)",
+        "  2  bad input; nothing was changed",
+        "  3  another bake of the project holds the lock",
+        "  4  packer is not installed",
+        "  130  interrupted: Packer cleaned up, the lock was released"})
 final class BakeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;

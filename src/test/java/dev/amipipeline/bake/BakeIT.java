@@ -372,4 +372,15 @@ class BakeIT {
         .contains("note     IMDSv2 not recorded");
     assertThat(images("demo", REGION)).hasSize(1);
   }
+
+  @Test
+  void doctorShowsThePackerThatBakeWouldRun(MotoServer moto) {
+    Cli.Result found = Cli.run(moto, "doctor");
+    assertThat(found.exitCode()).as(found.err()).isZero();
+    assertThat(found.out()).contains("packer    1.6.6 (packer)");
+
+    Cli.Result missing = Cli.run(moto, "doctor", "--packer", "/nonexistent/packer");
+    assertThat(missing.exitCode()).isZero();
+    assertThat(missing.out()).contains("packer    packer not found: install it");
+  }
 }
