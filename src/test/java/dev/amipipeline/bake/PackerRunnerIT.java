@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,38 +27,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PackerRunnerIT {
 
-  private static final String WAITING_TEMPLATE = """
-      source "null" "wait" {
-        communicator = "none"
-      }
-
-      build {
-        sources = ["source.null.wait"]
-
-        provisioner "shell-local" {
-          # busy until Packer is gone (the grandparent: shell-local runs us under sh -c), at most 60 s
-          inline = [
-            "gp=$(cut -d' ' -f4 /proc/$PPID/stat)",
-            "echo busy",
-            "i=0; while kill -0 $gp 2>/dev/null && [ $i -lt 600 ]; do i=$((i+1)); sleep 0.1; done",
-          ]
+  /** A build of Packer's null builder whose one step is a local shell script of these lines. */
+  private static String localScript(String name, String... lines) {
+    return """
+        source "null" "%s" {
+          communicator = "none"
         }
-      }
-      """;
 
-  private static final String FAILING_TEMPLATE = """
-      source "null" "fail" {
-        communicator = "none"
-      }
+        build {
+          sources = ["source.null.%s"]
 
-      build {
-        sources = ["source.null.fail"]
-
-        provisioner "shell-local" {
-          inline = ["echo about to fail", "exit 3"]
+          provisioner "shell-local" {
+            inline = [%s]
+          }
         }
-      }
-      """;
+        """.formatted(name, name, Stream.of(lines).map(PackerArgv::hclString).collect(Collectors.joining(", ")));
+  }
+
+  /** Busy until Packer is gone (the grandparent: shell-local runs the script under sh -c), 60 s at most. */
+  private static final String WAITING_TEMPLATE = localScript("wait",
+      "gp=$(cut -d' ' -f4 /proc/$PPID/stat)",
+      "echo busy",
+      "i=0; while kill -0 $gp 2>/dev/null && [ $i -lt 600 ]; do i=$((i+1)); sleep 0.1; done");
+
+  private static final String FAILING_TEMPLATE = localScript("fail", "echo about to fail", "exit 3");
 
   private final StringWriter progress = new StringWriter();
 
