@@ -149,6 +149,18 @@ public final class AwsClients implements AutoCloseable {
     return client("ec2", r, () -> configure(Ec2Client.builder(), r).build());
   }
 
+  /**
+   * An EC2 client that tries each call once: for optional calls whose failure only costs a note
+   * (e.g. image deprecation, which some endpoints do not implement and answer with a retried 500).
+   */
+  public Ec2Client ec2Once(Region r) {
+    return client("ec2-once", r, () -> {
+      var builder = configure(Ec2Client.builder(), r);
+      return builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
+          .retryStrategy(AwsRetryStrategy.doNotRetry()).build()).build();
+    });
+  }
+
   public SsmClient ssm() {
     return ssm(region);
   }

@@ -1,10 +1,20 @@
 package dev.amipipeline.cli;
 
+import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.bake.Bake;
+import dev.amipipeline.bake.BakeResult;
+import dev.amipipeline.bake.BakeSettings;
+import dev.amipipeline.bake.SshTarget;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Durations;
 import dev.amipipeline.project.Project;
+import dev.amipipeline.project.ProjectValidator;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -21,13 +31,26 @@ import picocli.CommandLine.Spec;
     description = {
         "Packer installs git, the JDK, the GPU driver and the first-boot unit at bake",
         "time. The AMI and snapshot ids are recorded in SSM (<prefix>/<project>/ami-id,",
-        "snapshot-ids, run), tagged, and appended to ami-history.md.",
+        "snapshot-ids, run), tagged, and appended to ami-history.md. One bake per",
+        "project at a time (SSM <prefix>/<project>/bake-lock; exit 3 while another runs).",
+        "",
+        "With --endpoint-url and no --ssh-target (a local emulator) Packer runs with",
+        "communicator=none: the real path, except that no provisioner runs.",
         "",
         "Examples:",
         "  ami bake --project ml",
         "  ami bake --all --if-changed        # what the nightly job runs",
         "  ami bake --project ml --dry-run    # show the Packer command and inputs hash",
-        ""})
+        "  ami bake --project ml --regions us-east-1,eu-west-1",
+        ""},
+    footerHeading = "%nExit codes:%n",
+    footer = {
+        "  0  baked, or unchanged with --if-changed",
+        "  1  Packer or AWS failed (Packer's own error line is shown)",
+        "  2  bad input; nothing was changed",
+        "  3  another bake of the project holds the lock",
+        "  4  packer is not installed",
+        "  130  interrupted: Packer cleaned up, the lock was released"})
 final class BakeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -77,15 +100,87 @@ final class BakeCommand implements Callable<Integer> {
       description = "The history file to append to (default: ${DEFAULT-VALUE}).")
   Path history;
 
+  @Option(names = "--ssh-target", paramLabel = "HOST[:PORT]",
+      description = "Let Packer SSH here instead of to the builder's address (a bastion; with --endpoint-url,"
+          + " a local sshd standing in for the instance, which turns provisioning on).")
+  String sshTarget;
+
+  @Option(names = "--ssh-private-key", paramLabel = "FILE",
+      description = "Key for --ssh-target that the base image already trusts (default: a temporary key pair).")
+  Path sshPrivateKey;
+
+  @Option(names = "--deprecate-after", paramLabel = "DURATION",
+      description = "Mark the new AMI deprecated this long after the bake, e.g. 90d (default: never).")
+  String deprecateAfter;
+
+  @Option(names = "--template", paramLabel = "FILE", defaultValue = "packer/ami.pkr.hcl", hidden = true,
+      description = "The Packer template (default: ${DEFAULT-VALUE}); provisioners/ beside it, launcher/ beside its folder.")
+  Path template;
+
   @Mixin GlobalOptions global;
 
   @Override
   public Integer call() {
+    BakeSettings settings = settings();
+    List<Project> projects = target.all ? global.projects().loadAll() : List.of(global.projects().load(target.project));
+    if (projects.isEmpty()) {
+      throw new AmiException.BadInput("no projects in " + global.projects().dir() + "; nothing to bake");
+    }
+    PrintWriter progress = Printer.progress(spec);
+    try (AwsClients aws = global.aws()) {
+      Bake bake = new Bake(aws, settings, progress, Clock.systemUTC());
+      if (!target.all) {
+        return Printer.print(spec, global, bake.bake(projects.get(0)));
+      }
+      List<BakeResult> results = new ArrayList<>();
+      for (Project project : projects) {
+        results.add(bakeOneOfAll(bake, project, progress));
+      }
+      return Printer.print(spec, global, new BakeResult.AllProjects(results));
+    }
+  }
+
+  /** With --all a failed project is reported and the next one tried; Ctrl-C still stops them all. */
+  private static BakeResult bakeOneOfAll(Bake bake, Project project, PrintWriter progress) {
+    try {
+      return bake.bake(project);
+    } catch (AmiException.Interrupted e) {
+      throw e;
+    } catch (RuntimeException e) {
+      ErrorPolicy.Verdict verdict = ErrorPolicy.judge(e);
+      progress.println("ami: " + project.name() + ": " + verdict.message());
+      progress.flush();
+      return new BakeResult.Failed(project.name(), verdict.message(), verdict.exitCode());
+    }
+  }
+
+  /** Every option checked before any AWS call: bad input is exit 2 with nothing changed. */
+  private BakeSettings settings() {
     Duration packerTimeout = Durations.parse(timeout, "--timeout");
     if (packerTimeout.isZero()) {
       throw new AmiException.BadInput("--timeout must be more than 0");
     }
-    List<Project> projects = target.all ? global.projects().loadAll() : List.of(global.projects().load(target.project));
-    throw new AmiException.Failed("ami bake is not implemented yet (" + projects.size() + " project(s) valid)");
+    Duration deprecation = deprecateAfter == null ? null : Durations.parse(deprecateAfter, "--deprecate-after");
+    if (deprecation != null && deprecation.isZero()) {
+      throw new AmiException.BadInput("--deprecate-after must be more than 0; leave it out to never deprecate");
+    }
+    List<String> regionList = regions == null ? List.of() : regions.stream().map(String::strip).toList();
+    for (String r : regionList) {
+      if (!ProjectValidator.isKnownRegion(r)) {
+        throw new AmiException.BadInput("--regions: '" + r + "' is not a known AWS region, e.g. us-east-1");
+      }
+    }
+    if (regionList.stream().distinct().count() != regionList.size()) {
+      throw new AmiException.BadInput("--regions lists a region twice");
+    }
+    if (sshPrivateKey != null && sshTarget == null) {
+      throw new AmiException.BadInput("--ssh-private-key needs --ssh-target");
+    }
+    if (sshPrivateKey != null && !Files.isReadable(sshPrivateKey)) {
+      throw new AmiException.BadInput("--ssh-private-key " + sshPrivateKey + " is not a readable file");
+    }
+    SshTarget ssh = sshTarget == null ? null : SshTarget.parse(sshTarget, sshPrivateKey);
+    return new BakeSettings(global.ssmPrefix(), freshness.ifChanged, freshness.force, dryRun, packer, regionList,
+        packerTimeout, history, template, ssh, deprecation);
   }
 }

@@ -1,13 +1,18 @@
 package dev.amipipeline.cli;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.bake.PackerRunner;
+import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Report;
 import dev.amipipeline.project.Project;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
 
@@ -16,7 +21,8 @@ import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
     header = "Check region, credentials (the AWS account) and the project files.",
     mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Resolves the region and credentials as every command does, asks STS who they are,",
-        "and validates every project file. Exit 0 when all is well.", ""})
+        "validates every project file and shows the Packer that ami bake would run.",
+        "Exit 0 when all is well.", ""})
 final class DoctorCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -24,7 +30,7 @@ final class DoctorCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
 
   /** What the checks found. */
-  record Checkup(String account, String arn, String region, String endpoint, List<String> projects)
+  record Checkup(String account, String arn, String region, String endpoint, List<String> projects, String packer)
       implements Report {
     @Override
     public String toText() {
@@ -33,7 +39,21 @@ final class DoctorCommand implements Callable<Integer> {
           "identity  " + arn,
           "region    " + region,
           "endpoint  " + endpoint,
-          "projects  " + (projects.isEmpty() ? "(none)" : String.join(", ", projects)));
+          "projects  " + (projects.isEmpty() ? "(none)" : String.join(", ", projects)),
+          "packer    " + packer);
+    }
+  }
+
+  @Option(names = "--packer", paramLabel = "PATH", defaultValue = "${env:AMI_PACKER:-packer}",
+      description = "The packer binary ami bake would use (default: $AMI_PACKER, then packer on PATH).")
+  String packer;
+
+  /** Only ami bake needs Packer, so a missing one is reported here, not a failure. */
+  private String packerVersion() {
+    try {
+      return new PackerRunner(packer, Map.of(), Printer.progress(spec), Clock.systemUTC()).version() + " (" + packer + ")";
+    } catch (AmiException e) {
+      return e.getMessage();
     }
   }
 
@@ -43,7 +63,7 @@ final class DoctorCommand implements Callable<Integer> {
     try (AwsClients aws = global.aws()) {
       GetCallerIdentityResponse me = aws.sts().getCallerIdentity();
       return Printer.print(spec, global, new Checkup(me.account(), me.arn(), aws.region().id(),
-          aws.endpoint().map(Object::toString).orElse("AWS (default)"), projects));
+          aws.endpoint().map(Object::toString).orElse("AWS (default)"), projects, packerVersion()));
     }
   }
 }

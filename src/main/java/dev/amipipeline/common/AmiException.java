@@ -67,4 +67,16 @@ public abstract sealed class AmiException extends RuntimeException {
       return ExitCode.TOOL_MISSING;
     }
   }
+
+  /** Stopped by Ctrl-C or SIGTERM; what was started has been cleaned up (exit 130). */
+  public static final class Interrupted extends AmiException {
+    public Interrupted(String message) {
+      super(message, null);
+    }
+
+    @Override
+    public ExitCode exitCode() {
+      return ExitCode.INTERRUPTED;
+    }
+  }
 }

@@ -11,7 +11,9 @@ public enum ExitCode {
   /** Another bake of the project holds the lock. */
   LOCKED(3),
   /** A required tool (e.g. packer) is missing. */
-  TOOL_MISSING(4);
+  TOOL_MISSING(4),
+  /** Stopped by Ctrl-C or SIGTERM after cleaning up (the shell's 128 + SIGINT). */
+  INTERRUPTED(130);
 
   private final int code;
 

@@ -37,17 +37,7 @@ public final class Shell {
     try {
       Path out = Files.createTempFile("shell-out", ".txt");
       Path err = Files.createTempFile("shell-err", ".txt");
-      ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile())
-          .redirectOutput(out.toFile()).redirectError(err.toFile());
-      Map<String, String> e = pb.environment();
-      String path = e.get("PATH");
-      String home = e.get("HOME");
-      e.clear();
-      e.put("PATH", path);
-      e.put("HOME", home);
-      e.put("AWS_EC2_METADATA_DISABLED", "true");
-      e.putAll(env);
-      Process p = pb.start();
+      Process p = start(command, env, out, err);
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
@@ -66,10 +56,33 @@ public final class Shell {
     }
   }
 
-  /** Runs {@code java -jar target/ami.jar args…}. */
-  public static Result ami(Map<String, String> env, String... args) {
+  /**
+   * Starts {@code command} like {@link #run} but returns at once, its output going to {@code out} and
+   * {@code err}; for tests that signal the process or run two at a time.
+   */
+  public static Process start(List<String> command, Map<String, String> env, Path out, Path err) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile())
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    Map<String, String> e = pb.environment();
+    String path = e.get("PATH");
+    String home = e.get("HOME");
+    e.clear();
+    e.put("PATH", path);
+    e.put("HOME", home);
+    e.put("AWS_EC2_METADATA_DISABLED", "true");
+    e.putAll(env);
+    return pb.start();
+  }
+
+  /** The command line of {@code java -jar target/ami.jar args…}. */
+  public static List<String> amiCommand(String... args) {
     List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
-    return run(cmd, env, Duration.ofMinutes(5));
+    return cmd;
+  }
+
+  /** Runs {@code java -jar target/ami.jar args…}. */
+  public static Result ami(Map<String, String> env, String... args) {
+    return run(amiCommand(args), env, Duration.ofMinutes(5));
   }
 }

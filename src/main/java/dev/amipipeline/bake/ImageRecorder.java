@@ -1,0 +1,119 @@
+package dev.amipipeline.bake;
+
+import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.common.AmiException;
+import dev.amipipeline.project.ParameterNames;
+import dev.amipipeline.project.ProjectParameters;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.ImdsSupportValues;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
+
+/**
+ * The EC2 and SSM edge after Packer: waits for each AMI to be available, tags it and its snapshots,
+ * sets what Packer 1.6.6 cannot (IMDSv2 only, deprecation time), then records it in SSM.
+ */
+final class ImageRecorder {
+
+  /** Answers meaning "this endpoint does not do that", as opposed to "you may not" or "it broke". */
+  private static final Set<String> NOT_IMPLEMENTED = Set.of("NotImplemented", "InvalidAction", "UnsupportedOperation");
+
+  private final AwsClients aws;
+
+  ImageRecorder(AwsClients aws) {
+    this.aws = aws;
+  }
+
+  /**
+   * Waits until {@code amiId} is available, tags it and each of its EBS snapshots, and hardens it.
+   * Returns the snapshot ids; what the endpoint could not do is added to {@code notes}.
+   */
+  List<String> finish(String region, String amiId, Map<String, String> tags, Instant deprecateAt, List<String> notes) {
+    Ec2Client ec2 = aws.ec2(Region.of(region));
+    try (Ec2Waiter waiter = ec2.waiter()) {
+      waiter.waitUntilImageAvailable(b -> b.imageIds(amiId)).matched().exception().ifPresent(e -> {
+        throw new AmiException.Failed("AMI " + amiId + " in " + region + " did not become available: " + e.getMessage());
+      });
+    }
+    Image image = describe(ec2, amiId);
+    List<String> snapshots = image.blockDeviceMappings().stream()
+        .filter(m -> m.ebs() != null && m.ebs().snapshotId() != null)
+        .map(m -> m.ebs().snapshotId())
+        .toList();
+    List<String> resources = new ArrayList<>(snapshots);
+    resources.add(0, amiId);
+    List<Tag> ec2Tags = tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+    // Packer tags too, but snapshots of copies may miss them, and CreateTags is idempotent.
+    ec2.createTags(b -> b.resources(resources).tags(ec2Tags));
+    requireImdsV2(ec2, region, amiId, notes);
+    if (deprecateAt != null) {
+      deprecate(region, amiId, deprecateAt, notes);
+    }
+    return snapshots;
+  }
+
+  /** Writes run, snapshot-ids and ami-id (last) in the region's Parameter Store; returns the ami-id version. */
+  long record(String region, ParameterNames names, String amiId, List<String> snapshots, String runConfigJson) {
+    return new ProjectParameters(aws.ssm(Region.of(region)), names).recordBake(amiId, snapshots, runConfigJson);
+  }
+
+  /** Instances from the AMI then get IMDSv2 only (tokens required), whatever launches them. */
+  private static void requireImdsV2(Ec2Client ec2, String region, String amiId, List<String> notes) {
+    try {
+      ec2.modifyImageAttribute(b -> b.imageId(amiId).imdsSupport(a -> a.value("v2.0")));
+    } catch (AwsServiceException e) {
+      if (!notImplemented(e)) {
+        throw e;
+      }
+      notes.add("IMDSv2 not set on " + amiId + " in " + region + ": the endpoint does not implement it ("
+          + code(e) + ")");
+      return;
+    }
+    if (describe(ec2, amiId).imdsSupport() != ImdsSupportValues.V2_0) {
+      notes.add("IMDSv2 not recorded on " + amiId + " in " + region
+          + ": the endpoint ignored imdsSupport (the first-boot script uses IMDSv2 anyway)");
+    }
+  }
+
+  /** Tried once: an endpoint without it answers 500, which retrying only makes slower. */
+  private void deprecate(String region, String amiId, Instant at, List<String> notes) {
+    try {
+      aws.ec2Once(Region.of(region)).enableImageDeprecation(b -> b.imageId(amiId).deprecateAt(at));
+    } catch (AwsServiceException e) {
+      if (!notImplemented(e)) {
+        throw e;
+      }
+      notes.add("deprecation time not set on " + amiId + " in " + region
+          + ": the endpoint does not implement EnableImageDeprecation (" + code(e) + ")");
+    } catch (SdkClientException e) {
+      notes.add("deprecation time not set on " + amiId + " in " + region + ": " + e.getMessage());
+    }
+  }
+
+  private static Image describe(Ec2Client ec2, String amiId) {
+    List<Image> images = ec2.describeImages(b -> b.imageIds(amiId)).images();
+    if (images.isEmpty()) {
+      throw new AmiException.Failed("AMI " + amiId + " that Packer reported does not exist");
+    }
+    return images.get(0);
+  }
+
+  private static boolean notImplemented(AwsServiceException e) {
+    return e.statusCode() >= 500 || NOT_IMPLEMENTED.contains(code(e));
+  }
+
+  private static String code(AwsServiceException e) {
+    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    return Objects.requireNonNullElse(code, "HTTP " + e.statusCode());
+  }
+}
