@@ -226,6 +226,7 @@ locals {
   provisioners_dir = var.provisioners_dir != "" ? var.provisioners_dir : "${path.root}/provisioners"
   launcher_dir     = var.launcher_dir != "" ? var.launcher_dir : "${path.root}/../launcher"
   launcher_upload  = "/tmp/ami-pipeline-launcher"
+  library_upload   = "/tmp/ami-pipeline-provisioners/lib.sh"
 
   # With communicator = "none" there is nothing to run commands on, so every provisioner is
   # skipped for this build. Packer 1.6.6 evaluates only/except with variables, and skipped
@@ -240,6 +241,7 @@ locals {
     "AMI_NVIDIA_DRIVER=${var.nvidia_driver}",
     "AMI_EXTRA_PACKAGES=${join(" ", var.extra_packages)}",
     "AMI_LAUNCHER_SRC=${local.launcher_upload}",
+    "AMI_PROVISIONER_LIB=${local.library_upload}",
   ]
 }
 
@@ -296,10 +298,17 @@ source "amazon-ebs" "image" {
 build {
   sources = ["source.amazon-ebs.image"]
 
-  # The file provisioner needs its destination folder to exist.
+  # The file provisioner needs its destination folders to exist.
   provisioner "shell" {
-    inline = ["mkdir -p ${local.launcher_upload}"]
+    inline = ["mkdir -p ${local.launcher_upload} ${dirname(local.library_upload)}"]
     except = local.skip_provisioning
+  }
+
+  # Packer uploads each script alone; what they share travels separately.
+  provisioner "file" {
+    source      = "${local.provisioners_dir}/lib.sh"
+    destination = local.library_upload
+    except      = local.skip_provisioning
   }
 
   provisioner "file" {

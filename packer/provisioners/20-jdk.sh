@@ -1,21 +1,12 @@
 #!/usr/bin/env bash
 # Installs the JDK of the project's version ("bake.jdk"; AMI_JDK_VERSION, 0 = none): OpenJDK
-# headless on Ubuntu and Debian, Amazon Corretto on Amazon Linux 2023. See 10-git.sh for what all
+# headless on Ubuntu and Debian, Amazon Corretto on Amazon Linux 2023. lib.sh has what all
 # provisioners share.
 set -euo pipefail
 
-log() { printf '%s 20-jdk: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-# shellcheck source=/dev/null
-. "${AMI_ROOT:-}/etc/os-release"
-installed() { case "$ID" in amzn) rpm -q "$1" >/dev/null 2>&1 ;; *) dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$' ;; esac; }
-install_packages() {
-  command -v cloud-init >/dev/null && { cloud-init status --wait >/dev/null 2>&1 || true; }
-  case "$ID" in
-    ubuntu | debian) apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "$@" ;;
-    amzn) dnf -q -y install "$@" ;;
-    *) log "error: unsupported OS '$ID' (Ubuntu 22.04/24.04, Debian 12, Amazon Linux 2023)"; return 1 ;;
-  esac
-}
+PROVISIONER=20-jdk
+# shellcheck source=lib.sh
+. "${AMI_PROVISIONER_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 
 version="${AMI_JDK_VERSION:-17}"
 if [[ ! "$version" =~ ^[0-9]+$ ]]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the NVIDIA driver when the project asks for it ("bake.nvidiaDriver"; AMI_NVIDIA_DRIVER).
-# See 10-git.sh for what all provisioners share.
+# lib.sh has what all provisioners share.
 #
 # Decisions:
 # - A builder without an NVIDIA GPU still gets the driver when the project asks: DKMS builds the
@@ -15,17 +15,9 @@
 #   as it is.
 set -euo pipefail
 
-log() { printf '%s 30-nvidia: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-# shellcheck source=/dev/null
-. "${AMI_ROOT:-}/etc/os-release"
-install_packages() {
-  command -v cloud-init >/dev/null && { cloud-init status --wait >/dev/null 2>&1 || true; }
-  case "$ID" in
-    ubuntu | debian) apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "$@" ;;
-    amzn) dnf -q -y install "$@" ;;
-    *) log "error: unsupported OS '$ID' (Ubuntu 22.04/24.04, Debian 12, Amazon Linux 2023)"; return 1 ;;
-  esac
-}
+PROVISIONER=30-nvidia
+# shellcheck source=lib.sh
+. "${AMI_PROVISIONER_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 
 root="${AMI_ROOT:-}"
 # The server LTS branch that Ubuntu 22.04 and 24.04 both package.

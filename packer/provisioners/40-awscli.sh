@@ -1,22 +1,13 @@
 #!/usr/bin/env bash
 # Installs the AWS CLI when the image has none: first-boot reads SSM and writes S3 with it.
 # Amazon Linux 2023 has it as a package (awscli-2); on Ubuntu and Debian the AWS CLI v2 comes
-# from AWS's installer (Ubuntu 24.04 no longer packages it), into /usr/local. See 10-git.sh for
-# what all provisioners share.
+# from AWS's installer (Ubuntu 24.04 no longer packages it), into /usr/local. lib.sh has what
+# all provisioners share.
 set -euo pipefail
 
-log() { printf '%s 40-awscli: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-# shellcheck source=/dev/null
-. "${AMI_ROOT:-}/etc/os-release"
-installed() { case "$ID" in amzn) rpm -q "$1" >/dev/null 2>&1 ;; *) dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$' ;; esac; }
-install_packages() {
-  command -v cloud-init >/dev/null && { cloud-init status --wait >/dev/null 2>&1 || true; }
-  case "$ID" in
-    ubuntu | debian) apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "$@" ;;
-    amzn) dnf -q -y install "$@" ;;
-    *) log "error: unsupported OS '$ID' (Ubuntu 22.04/24.04, Debian 12, Amazon Linux 2023)"; return 1 ;;
-  esac
-}
+PROVISIONER=40-awscli
+# shellcheck source=lib.sh
+. "${AMI_PROVISIONER_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 
 root="${AMI_ROOT:-}"
 installer_url="${AMI_AWSCLI_URL:-https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip}"

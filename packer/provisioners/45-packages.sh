@@ -1,20 +1,11 @@
 #!/usr/bin/env bash
 # Installs the project's extra packages ("bake.packages"; AMI_EXTRA_PACKAGES, space-separated
-# Debian or RPM names), only those not installed yet. See 10-git.sh for what all provisioners share.
+# Debian or RPM names), only those not installed yet. lib.sh has what all provisioners share.
 set -euo pipefail
 
-log() { printf '%s 45-packages: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-# shellcheck source=/dev/null
-. "${AMI_ROOT:-}/etc/os-release"
-installed() { case "$ID" in amzn) rpm -q "$1" >/dev/null 2>&1 ;; *) dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$' ;; esac; }
-install_packages() {
-  command -v cloud-init >/dev/null && { cloud-init status --wait >/dev/null 2>&1 || true; }
-  case "$ID" in
-    ubuntu | debian) apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "$@" ;;
-    amzn) dnf -q -y install "$@" ;;
-    *) log "error: unsupported OS '$ID' (Ubuntu 22.04/24.04, Debian 12, Amazon Linux 2023)"; return 1 ;;
-  esac
-}
+PROVISIONER=45-packages
+# shellcheck source=lib.sh
+. "${AMI_PROVISIONER_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 
 # A package name, optionally pinned (apt: name=version): never an option or shell syntax.
 readonly NAME_PATTERN='^[A-Za-z0-9][A-Za-z0-9.+_:~=-]*$'

@@ -4,21 +4,13 @@
 #   /etc/systemd/system/ami-first-boot.service        the unit, enabled for multi-user.target
 #   /etc/ami-pipeline/env                             AMI_SSM_PREFIX=<prefix>
 # and the tools the script needs beyond git and the AWS CLI: curl and jq (the run configuration is
-# JSON and the base images do not all carry a JSON parser). See 10-git.sh for what all
+# JSON and the base images do not all carry a JSON parser). lib.sh has what all
 # provisioners share.
 set -euo pipefail
 
-log() { printf '%s 50-launcher: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-# shellcheck source=/dev/null
-. "${AMI_ROOT:-}/etc/os-release"
-install_packages() {
-  command -v cloud-init >/dev/null && { cloud-init status --wait >/dev/null 2>&1 || true; }
-  case "$ID" in
-    ubuntu | debian) apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "$@" ;;
-    amzn) dnf -q -y install "$@" ;;
-    *) log "error: unsupported OS '$ID' (Ubuntu 22.04/24.04, Debian 12, Amazon Linux 2023)"; return 1 ;;
-  esac
-}
+PROVISIONER=50-launcher
+# shellcheck source=lib.sh
+. "${AMI_PROVISIONER_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 
 root="${AMI_ROOT:-}"
 src="${AMI_LAUNCHER_SRC:-/tmp/ami-pipeline-launcher}"

@@ -2,10 +2,12 @@
 # Removes what makes the builder instance one particular machine, so each instance of the image
 # starts as new: cloud-init's state, the machine id, the SSH host keys, logs, shell history, and
 # any ami-pipeline run state (a stamp left in an image would stop every instance's job). Runs
-# last but one; 90-validate.sh checks the result. See 10-git.sh for what all provisioners share.
+# last but one; 90-validate.sh checks the result. lib.sh has what all provisioners share.
 set -euo pipefail
 
-log() { printf '%s 80-cleanup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+PROVISIONER=80-cleanup
+# shellcheck source=lib.sh
+. "${AMI_PROVISIONER_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 
 root="${AMI_ROOT:-}"
 # Commands that act on the running system only run when the target is the running system.

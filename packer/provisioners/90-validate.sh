@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fails the bake when the image would not work or is not clean: the launcher is installed and
 # enabled with the right SSM prefix, first-boot's tools are there, and 80-cleanup.sh left nothing
-# of the builder behind. Lists every problem, then exits 1 if there was one. See 10-git.sh for
-# what all provisioners share.
+# of the builder behind. Lists every problem, then exits 1 if there was one. lib.sh has what
+# all provisioners share.
 set -euo pipefail
 
-log() { printf '%s 90-validate: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+PROVISIONER=90-validate
+# shellcheck source=lib.sh
+. "${AMI_PROVISIONER_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 
 root="${AMI_ROOT:-}"
 readonly UNIT=ami-first-boot.service

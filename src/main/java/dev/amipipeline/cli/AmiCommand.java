@@ -21,11 +21,13 @@ import picocli.CommandLine.Spec;
         ""},
     footerHeading = "%nExit codes:%n",
     footer = {
-        "  0  done (also: nothing to do)",
-        "  1  the operation failed (AWS, Packer, the job)",
-        "  2  bad input or usage; nothing was changed",
-        "  3  another bake of the project holds the lock",
-        "  4  a required tool is missing (e.g. packer)"},
+        "    0  done (also: nothing to do)",
+        "    1  the operation failed (AWS, Packer, the job)",
+        "    2  bad input or usage; nothing was changed",
+        "    3  another bake of the project holds the lock",
+        "    4  a required tool is missing (e.g. packer)",
+        "  130  interrupted (Ctrl-C); what was started was cleaned up",
+        "  ami launch --follow exits with the job's own exit code."},
     subcommands = {
         BakeCommand.class,
         LaunchCommand.class,

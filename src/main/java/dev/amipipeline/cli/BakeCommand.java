@@ -96,7 +96,7 @@ final class BakeCommand implements Callable<Integer> {
       description = "Stop Packer after this long (default: ${DEFAULT-VALUE}).")
   String timeout;
 
-  @Option(names = "--history", paramLabel = "FILE", defaultValue = "ami-history.md",
+  @Option(names = "--history", paramLabel = "FILE", defaultValue = "${env:AMI_HOME:-.}/ami-history.md",
       description = "The history file to append to (default: ${DEFAULT-VALUE}).")
   Path history;
 
@@ -113,7 +113,7 @@ final class BakeCommand implements Callable<Integer> {
       description = "Mark the new AMI deprecated this long after the bake, e.g. 90d (default: never).")
   String deprecateAfter;
 
-  @Option(names = "--template", paramLabel = "FILE", defaultValue = "packer/ami.pkr.hcl", hidden = true,
+  @Option(names = "--template", paramLabel = "FILE", defaultValue = "${env:AMI_HOME:-.}/packer/ami.pkr.hcl", hidden = true,
       description = "The Packer template (default: ${DEFAULT-VALUE}); provisioners/ beside it, launcher/ beside its folder.")
   Path template;
 

@@ -39,8 +39,9 @@ public final class GlobalOptions {
       description = "SSM Parameter Store path under which projects are recorded (default: ${DEFAULT-VALUE}).")
   String ssmPrefix;
 
-  @Option(names = "--projects-dir", paramLabel = "DIR", defaultValue = "packer/projects",
-      description = "Folder of <project>.json files (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--projects-dir", paramLabel = "DIR", defaultValue = "${env:AMI_HOME:-.}/packer/projects",
+      description = "Folder of <project>.json files (default: packer/projects of the repository"
+          + " scripts/ami runs from, $AMI_HOME; else of the working directory).")
   Path projectsDir;
 
   @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
@@ -60,7 +61,7 @@ public final class GlobalOptions {
   }
 
   public ProjectRepository projects() {
-    return new ProjectRepository(projectsDir);
+    return new ProjectRepository(projectsDir.normalize());
   }
 
   public String ssmPrefix() {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         "Example: ami history-merge --into ami-history.md --from ml=histories/history-ml/ami-history.md"})
 final class HistoryMergeCommand implements Callable<Integer> {
 
-  @Option(names = "--into", paramLabel = "FILE", defaultValue = "ami-history.md",
+  @Option(names = "--into", paramLabel = "FILE", defaultValue = "${env:AMI_HOME:-.}/ami-history.md",
       description = "The history file to update (default: ${DEFAULT-VALUE}).")
   Path into;
 

@@ -59,9 +59,14 @@ final class PruneCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
-  @Option(names = "--history", paramLabel = "FILE", defaultValue = "ami-history.md",
+  @Option(names = "--history", paramLabel = "FILE", defaultValue = "${env:AMI_HOME:-.}/ami-history.md",
       description = "History file whose rows are marked pruned (default: ${DEFAULT-VALUE}).")
   Path history;
+
+  @Option(names = "--exact-size",
+      description = "Report the storage freed from each snapshot's allocated blocks (EBS direct API, one"
+          + " more call per snapshot) instead of its volume size.")
+  boolean exactSize;
 
   @Mixin GlobalOptions global;
 
@@ -76,7 +81,7 @@ final class PruneCommand implements Callable<Integer> {
     }
     Duration age = Durations.parse(minAge, "--min-age");
     List<Project> projects = project == null ? global.projects().loadAll() : List.of(global.projects().load(project));
-    Pruner.Options options = new Pruner.Options(keep, age, dryRun, parallelism, history);
+    Pruner.Options options = new Pruner.Options(keep, age, dryRun, parallelism, history, exactSize);
     try (AwsClients aws = global.aws()) {
       Pruner pruner = new Pruner(aws, global.ssmPrefix(), Clock.systemUTC(), Printer.progress(spec)::println);
       return Printer.print(spec, global, pruner.prune(projects, options));

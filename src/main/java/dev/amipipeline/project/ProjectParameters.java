@@ -70,7 +70,14 @@ public final class ProjectParameters {
   public long recordBake(String amiId, List<String> snapshotIds, String runConfigJson) {
     ssm.putParameter(b -> b.name(names.run()).value(runConfigJson).type(ParameterType.STRING).overwrite(true)
         .description("ami-pipeline run configuration, read at first boot"));
-    if (!snapshotIds.isEmpty()) {
+    if (snapshotIds.isEmpty()) {
+      // A StringList cannot be empty; an AMI without EBS snapshots must not inherit the previous list.
+      try {
+        ssm.deleteParameter(b -> b.name(names.snapshotIds()));
+      } catch (ParameterNotFoundException alreadyAbsent) {
+        // nothing recorded: nothing to clear
+      }
+    } else {
       ssm.putParameter(b -> b.name(names.snapshotIds()).value(String.join(",", snapshotIds))
           .type(ParameterType.STRING_LIST).overwrite(true).description("EBS snapshots of the current AMI"));
     }

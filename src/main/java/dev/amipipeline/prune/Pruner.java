@@ -35,8 +35,11 @@ public final class Pruner {
    *
    * @param keep images to keep per project and region; null means each project's own {@code keep}
    * @param history ami-history.md, whose rows of deregistered images become {@code pruned <date>}
+   * @param exactSize ask the EBS direct API for each deleted snapshot's allocated blocks (one more call
+   *     per snapshot) instead of reporting its volume size
    */
-  public record Options(Integer keep, Duration minAge, boolean dryRun, int parallelism, Path history) {
+  public record Options(Integer keep, Duration minAge, boolean dryRun, int parallelism, Path history,
+      boolean exactSize) {
     public static final int MAX_PARALLELISM = 64;
 
     public Options {
@@ -73,16 +76,21 @@ public final class Pruner {
     for (Map.Entry<String, List<Retention>> region : byRegion(projects, options.keep()).entrySet()) {
       Region r = Region.of(region.getKey());
       PrunePlan plan = plan(r, account, region.getValue(), options.minAge(), now);
-      SnapshotSizer sizer = new SnapshotSizer(aws.ebs(r, SIZE_ATTEMPTS));
-      Map<String, SnapshotSizer.Size> sizes =
-          BoundedPool.map(options.parallelism(), plan.snapshotsToDelete(), sizer::measure).entrySet().stream()
-              .collect(Collectors.toMap(e -> e.getKey().snapshotId(), Map.Entry::getValue));
+      Map<String, SnapshotSizer.Size> sizes = options.exactSize()
+          ? measure(r, plan, options.parallelism())
+          : SnapshotSizer.volumeSizes(plan.snapshotsToDelete());
       Execution execution = options.dryRun() || plan.isEmpty() ? Execution.nothing()
           : new PruneExecutor(aws.ec2(r), options.parallelism(), progress).execute(plan);
       runs.add(new PruneReport.RegionRun(plan, sizes, execution));
     }
     markPruned(options.history(), runs, now);
     return PruneReport.of(options.dryRun(), runs);
+  }
+
+  private Map<String, SnapshotSizer.Size> measure(Region r, PrunePlan plan, int parallelism) {
+    SnapshotSizer sizer = new SnapshotSizer(aws.ebs(r, SIZE_ATTEMPTS));
+    return BoundedPool.map(parallelism, plan.snapshotsToDelete(), sizer::measure).entrySet().stream()
+        .collect(Collectors.toMap(e -> e.getKey().snapshotId(), Map.Entry::getValue));
   }
 
   /** The plan prune would make with each project's own keep, for showing only. */

@@ -44,6 +44,7 @@ final class BakeWorkspace {
         Files.writeString(packer.resolve("provisioners").resolve(script),
             "#!/usr/bin/env bash\nset -euo pipefail\necho " + script + "\n");
       }
+      Files.writeString(packer.resolve("provisioners/lib.sh"), "# shellcheck shell=bash\n");
       Path launcher = Files.createDirectories(root.resolve("launcher"));
       Files.writeString(launcher.resolve("first-boot"), "#!/usr/bin/env bash\n");
       Files.writeString(launcher.resolve("ami-first-boot.service"), "[Unit]\n");

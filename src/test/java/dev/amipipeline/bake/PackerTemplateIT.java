@@ -63,9 +63,10 @@ class PackerTemplateIT {
       at = next;
     }
     assertThat(text).contains("execute_command  = \"sudo -E env {{ .Vars }} bash '{{ .Path }}'\"")
-        .contains("destination = \"${local.launcher_upload}/\"", "launcher_upload  = \"/tmp/ami-pipeline-launcher\"");
+        .contains("destination = \"${local.launcher_upload}/\"", "launcher_upload  = \"/tmp/ami-pipeline-launcher\"")
+        .contains("source      = \"${local.provisioners_dir}/lib.sh\"", "destination = local.library_upload");
     for (String env : List.of("AMI_PROJECT", "AMI_SSM_PREFIX", "AMI_INSTALL_GIT", "AMI_JDK_VERSION",
-        "AMI_NVIDIA_DRIVER", "AMI_EXTRA_PACKAGES", "AMI_LAUNCHER_SRC")) {
+        "AMI_NVIDIA_DRIVER", "AMI_EXTRA_PACKAGES", "AMI_LAUNCHER_SRC", "AMI_PROVISIONER_LIB")) {
       assertThat(text).contains("\"" + env + "=${");
     }
   }

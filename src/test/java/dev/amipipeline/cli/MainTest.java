@@ -14,7 +14,7 @@ class MainTest {
   void helpListsTheFourCommandsAndExitCodes() {
     Cli.Result r = Cli.run("--help");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("  bake ", "  launch ", "  prune ", "  list ", "Exit codes:", "3  another bake");
+    assertThat(r.out()).contains("  bake ", "  launch ", "  prune ", "  list ", "Exit codes:", "3  another bake of the project holds the lock");
   }
 
   @Test

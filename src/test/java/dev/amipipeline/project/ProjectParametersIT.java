@@ -45,6 +45,9 @@ class ProjectParametersIT {
       assertThat(aws.ec2().describeImages(b -> b.imageIds(first.amiId())).images().get(0).tags())
           .contains(Ec2Seed.tag(Tags.PROJECT, "demo"));
       assertThat(List.of(first.snapshotIds().size(), second.snapshotIds().size())).containsExactly(2, 1);
+
+      params.recordBake(first.amiId(), List.of(), "{}");
+      assertThat(params.snapshotIds()).as("no stale list for an AMI without snapshots").isEmpty();
     }
   }
 }

@@ -33,7 +33,7 @@ class PrunerIT extends MotoTestBase {
   }
 
   private Pruner.Options keep(int n) {
-    return new Pruner.Options(n, Duration.ZERO, false, 8, tmp.resolve("ami-history.md"));
+    return new Pruner.Options(n, Duration.ZERO, false, 8, tmp.resolve("ami-history.md"), false);
   }
 
   private static Project demo() {
