@@ -67,8 +67,8 @@ import picocli.CommandLine.Spec;
         "  ami launch --project demo --local --follow  # boot it on this machine (emulator)",
         "",
         "With --local (against a local emulator, as root) the instance the emulator",
-        "launched boots for real on this machine: a copy of the image 'ami bake",
-        "--local-root' kept, under systemd-nspawn, with a metadata service on",
+        "launched boots for real on this machine: the image 'ami bake --local-root'",
+        "kept, under systemd-nspawn behind an overlay, with a metadata service on",
         "127.0.0.1. Its first-boot unit runs the job, ships the log to the emulator's S3",
         "and powers off; the command prints the log and exits with the job's code.",
         ""})

@@ -131,9 +131,11 @@ class LocalInstanceIT {
 
   @Test
   void theProvisionersRanInTheContainerAndTheImageIsCleanAndReady() throws IOException {
-    assertThat(bake.err()).contains("answers SSH on 127.0.0.1:", "10-git: installed git version",
-        "20-jdk: installed openjdk-17-jdk-headless", "40-awscli: installed aws-cli/2",
-        "90-validate: the image is ready");
+    assertThat(bake.err()).contains("10-git: installed git version", "20-jdk: installed openjdk-17-jdk-headless",
+        "40-awscli: installed aws-cli/2", "90-validate: the image is ready");
+    Matcher sshd = Pattern.compile("answers SSH on 127\\.0\\.0\\.1:(\\d+) as ubuntu").matcher(bake.err());
+    assertThat(sshd.find()).as("Packer's way in: %s", bake.err()).isTrue();
+    assertThat(listening(Integer.parseInt(sshd.group(1)))).as("the builder's sshd port").isFalse();
     Path image = Files.createDirectories(tmp.resolve("image"));
     Shell.Result unpack = host("tar", "-C", image.toString(), "--numeric-owner", "-I", "zstd", "-xpf",
         state.resolve("images/" + amiId + ".tar.zst").toString());
