@@ -243,7 +243,7 @@ class LocalInstanceIT {
     assertThat(listening(port)).as("the metadata port").isFalse();
   }
 
-  // --- helpers ---
+  // --- running the CLI and reading what it left ---
 
   static Map<String, String> environment() {
     Map<String, String> env = new LinkedHashMap<>(moto.environment());
