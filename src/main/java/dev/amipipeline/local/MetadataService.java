@@ -41,6 +41,9 @@ public final class MetadataService implements AutoCloseable {
   private volatile Duration maxTokenLifetime = Duration.ofHours(6);
   private volatile BooleanSupplier spotNotice = () -> false;
   private volatile String spotAction = "terminate";
+  /** The instance profile's role name and its credentials document; null: no role. */
+  private volatile String role;
+  private volatile String roleCredentials;
   private final String instanceId;
   private final String region;
   private final String amiId;
@@ -88,6 +91,18 @@ public final class MetadataService implements AutoCloseable {
     this.spotAction = action;
   }
 
+  /**
+   * Gives the instance an IAM role: its name under iam/security-credentials/ and a credentials
+   * document as EC2 serves it (what the AWS CLI and first-boot sign with when the environment has no
+   * keys).
+   */
+  public void instanceRole(String name, String accessKeyId, String secretAccessKey, String sessionToken) {
+    this.roleCredentials = "{\"Code\": \"Success\", \"Type\": \"AWS-HMAC\", \"AccessKeyId\": \"" + accessKeyId
+        + "\", \"SecretAccessKey\": \"" + secretAccessKey + "\", \"Token\": \"" + sessionToken
+        + "\", \"Expiration\": \"" + clock.instant().plus(Duration.ofHours(6)) + "\"}";
+    this.role = name;
+  }
+
   public int tokensIssued() {
     return tokensIssued.get();
   }
@@ -125,7 +140,9 @@ public final class MetadataService implements AutoCloseable {
         case "/latest/meta-data/placement/region" -> region;
         case "/latest/meta-data/ami-id" -> amiId;
         case "/latest/meta-data/spot/instance-action" -> spotNotice.getAsBoolean() ? servedNotice() : null;
-        default -> null;
+        case "/latest/meta-data/iam/security-credentials/" -> role;
+        default -> role != null && path.equals("/latest/meta-data/iam/security-credentials/" + role)
+            ? roleCredentials : null;
       };
       if (body == null) {
         respond(exchange, 404, "Not Found");

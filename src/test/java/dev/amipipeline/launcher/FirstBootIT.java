@@ -126,6 +126,27 @@ class FirstBootIT {
   }
 
   @Test
+  void withoutKeysInTheEnvironmentTheInstanceRolesCredentialsAreUsed() throws IOException {
+    putRunConfig(run("./hello.sh", Map.of("GREETING", "signed-with-the-role")));
+    imds.instanceRole("ami-pipeline-demo", MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY, "role-session-token");
+    Map<String, String> env = new LinkedHashMap<>(moto.environment());
+    env.remove("AWS_ACCESS_KEY_ID");
+    env.remove("AWS_SECRET_ACCESS_KEY");
+    env.put("AWS_EC2_METADATA_DISABLED", "false");
+    env.put("AMI_ROOT", root.toString());
+    env.put("AMI_IMDS_ENDPOINT", imds.endpoint().toString());
+    env.put("AMI_POWEROFF", tmp.resolve("poweroff") + " --no-wall");
+
+    Shell.Result result = Shell.run(List.of(FIRST_BOOT.toString()), env, Duration.ofMinutes(2));
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    assertThat(Files.readString(jobLog())).contains("greeting: signed-with-the-role");
+    assertThat(s3Text(RESULTS + "job.log")).contains("greeting: signed-with-the-role");
+    assertThat(exitStatus().reason()).isEqualTo("exited");
+    assertThat(imds.refusedRequests()).isZero();
+  }
+
+  @Test
   void aFailingJobHasItsExitCodeRecordedAndStillPowersOff() throws IOException {
     // The ref may be a commit, too.
     putRunConfig(new RunConfig(repo.url(), repo.mainCommit(), "echo about to fail in $(git rev-parse HEAD); exit 3",
