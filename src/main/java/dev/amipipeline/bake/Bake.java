@@ -8,9 +8,9 @@ import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.project.Tags;
+import dev.amipipeline.prune.LeakedBuilders;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Image;
@@ -150,10 +151,13 @@ public final class Bake {
   private BakeResult.Baked buildAndRecord(Recipe recipe, PackerRunner packer) {
     Plan plan = recipe.plan;
     String project = plan.project().name();
-    BakeLock lock = new BakeLock(aws.ssm(Region.of(plan.buildRegion())), plan.names(), clock, progress);
+    BakeLock lock = new BakeLock(aws.ssm(Region.of(plan.buildRegion())), plan.names(), clock, progress,
+        BakeLock.Processes.local());
     try (Interruption interruption = Interruption.install(packer::interrupt);
-        BakeLock.Lease lease = lock.acquire(new BakeLock.Holder(hostName(), ProcessHandle.current().pid(), plan.started()));
+        BakeLock.Lease lease = lock.acquire(
+            new BakeLock.Holder(BakeLock.localHost(), ProcessHandle.current().pid(), plan.started()));
         WorkDir work = WorkDir.create(project)) {
+      endLeakedBuilders(plan, "an earlier bake left it running");
       BuildSpec build = recipe.build(work.path());
       if (build.localMode()) {
         progress.println("ami: local mode (endpoint " + build.ec2Endpoint() + ", no --ssh-target): Packer runs with"
@@ -163,12 +167,35 @@ public final class Bake {
       if (recipe.version.needsPluginInit()) {
         stageTemplate(plan.template(), work.path().resolve("template"));
       }
-      for (List<String> command : recipe.commands(work.path())) {
-        stopIfInterrupted(interruption, project);
-        runPacker(packer, command, work.path(), project, plan.started(), interruption);
+      try {
+        for (List<String> command : recipe.commands(work.path())) {
+          stopIfInterrupted(interruption, project);
+          runPacker(packer, command, work.path(), project, plan.started(), interruption);
+        }
+      } finally {
+        endLeakedBuilders(plan, "Packer exited and left it running");
       }
       return record(recipe, build, readManifest(build.manifest(), plan.regions()));
     }
+  }
+
+  /**
+   * Under the lock and with no Packer of ours running, a live builder of the project is a leak (a
+   * killed bake's, or one whose terminate call failed): end it with its key pair and group. Never
+   * fails the bake; what cannot be removed now, ami prune removes later.
+   */
+  private void endLeakedBuilders(Plan plan, String why) {
+    String project = plan.project().name();
+    try {
+      LeakedBuilders.end(aws.ec2(Region.of(plan.buildRegion())), plan.buildRegion(), project,
+              line -> progress.println("ami: builder of " + project + " (" + why + "): " + line))
+          .forEach((resource, reason) -> progress.println("ami: warning: could not remove " + resource + ": " + reason
+              + "; ami prune removes it later"));
+    } catch (SdkException e) {
+      progress.println("ami: warning: could not look for leaked builders of " + project + ": " + e.getMessage()
+          + "; ami prune removes them later");
+    }
+    progress.flush();
   }
 
   /** Every AMI available, tagged and hardened first; then SSM in each region; then the history. */
@@ -269,14 +296,6 @@ public final class Bake {
           StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new AmiException.Failed("cannot prepare the template for Packer in " + folder + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("unknown-host");
     }
   }
 
