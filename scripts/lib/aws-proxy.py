@@ -21,7 +21,7 @@ Control endpoints (not forwarded):
     POST /__proxy/reset     zero the counters, forget the recorded requests, refill the buckets
     POST /__proxy/config    JSON body with any of
         fail_rate, reset_rate, lost_rate, ec2_buckets
-        record_actions  a list of API action names whose requests are recorded
+        record_actions  a list of API action names whose requests are recorded ("*": all)
         fault_actions   only these actions get faults (empty: every action)
         agent_rates     {"<User-Agent substring>": {"fail_rate": .., "reset_rate": .., "lost_rate": ..}}:
                         rates for the clients whose User-Agent contains it (e.g. "aws-sdk-go": Packer)
@@ -208,7 +208,7 @@ class State:
                 counts["requests"] += 1
                 if status is not None and 200 <= status < 300:
                     counts["applied"] += 1
-            if action in self.record_actions:
+            if action in self.record_actions or "*" in self.record_actions:
                 self.recorded.append({"action": action, "service": service, "agent": agent, "params": params,
                                       "verdict": verdict, "status": status, "code": code})
 
