@@ -70,27 +70,39 @@ public final class InventoryReader {
     List<Inventory.Snapshot> snapshots = bakeSnapshots();
     List<Inventory.Image> images = images();
     Map<String, List<AmiVersion>> versions = new LinkedHashMap<>();
+    for (String project : projects) {
+      versions.put(project, new ProjectParameters(ssm, new ParameterNames(ssmPrefix, project)).amiIdHistory());
+    }
+    List<Inventory.LaunchTemplateImage> templates = launchTemplateImages(notes);
+    List<Inventory.Instance> instances = liveInstances(ec2);
+    Set<String> abandoned = abandonedBakes(projects, instances, notes);
+    return new Inventory(region, images, snapshots, instances, templates, versions, abandoned, notes);
+  }
+
+  /**
+   * The projects with a live builder whose bake lock is held by a bake that has ended. The lock is read
+   * only when there is a builder, so a prune without one makes no extra call.
+   */
+  private Set<String> abandonedBakes(Collection<String> projects, List<Inventory.Instance> instances,
+      List<String> notes) {
     Set<String> abandoned = new TreeSet<>();
+    Set<String> building = instances.stream().flatMap(i -> i.builderOf().stream()).collect(Collectors.toSet());
     for (String project : projects) {
       ParameterNames names = new ParameterNames(ssmPrefix, project);
-      versions.put(project, new ProjectParameters(ssm, names).amiIdHistory());
-      if (bakeAbandoned(names)) {
+      if (building.contains(project) && lockAbandoned.test(lockValue(names))) {
         abandoned.add(project);
         notes.add(project + ": the bake holding " + names.bakeLock() + " has ended without cleaning up; its"
             + " builders go now");
       }
     }
-    List<Inventory.LaunchTemplateImage> templates = launchTemplateImages(notes);
-    List<Inventory.Instance> instances = liveInstances(ec2);
-    return new Inventory(region, images, snapshots, instances, templates, versions, abandoned, notes);
+    return abandoned;
   }
 
-  /** Whether the project's bake lock is held by a bake that has ended. */
-  private boolean bakeAbandoned(ParameterNames names) {
+  private String lockValue(ParameterNames names) {
     try {
-      return lockAbandoned.test(ssm.getParameter(b -> b.name(names.bakeLock())).parameter().value());
+      return ssm.getParameter(b -> b.name(names.bakeLock())).parameter().value();
     } catch (ParameterNotFoundException e) {
-      return false;
+      return "";
     }
   }
 
