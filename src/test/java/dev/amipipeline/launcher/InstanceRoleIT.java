@@ -79,12 +79,7 @@ class InstanceRoleIT {
 
   @Test
   void theProjectsInstanceRoleRunsTheJobAndWritesItsResults() throws IOException {
-    Map<String, String> role = iam.user("demo-instance", IamUsers.policy("instance",
-        Map.of("PROJECT", "demo", "LOG_BUCKET", BUCKET, "LOG_PREFIX", "runs")));
-
-    iam.enforce();
-    Shell.Result boot = boot(role);
-    iam.relax();
+    Shell.Result boot = bootWithTheRoleOf("demo");
 
     assertThat(boot.exitCode()).as(boot.out()).isZero();
     assertThat(Files.readString(root.resolve("var/log/ami-pipeline/job.log"))).contains("token-ok");
@@ -94,18 +89,25 @@ class InstanceRoleIT {
 
   @Test
   void anotherProjectsInstanceRoleCannotWriteThisProjectsResults() throws IOException {
-    Map<String, String> otherRole = iam.user("ml-instance", IamUsers.policy("instance",
-        Map.of("PROJECT", "ml", "LOG_BUCKET", BUCKET, "LOG_PREFIX", "runs")));
-
-    iam.enforce();
-    Shell.Result boot = boot(otherRole);
-    iam.relax();
+    Shell.Result boot = bootWithTheRoleOf("ml");
 
     assertThat(s3Keys()).as("nothing written under runs/demo/").isEmpty();
     assertThat(boot.out()).contains("upload of exit-status.json to s3://" + BUCKET + "/" + RESULTS + " failed")
         .contains("AccessDenied");
     assertThat(Files.readAllLines(tmp.resolve("poweroff.calls"))).as("a failed upload never keeps the instance up")
         .hasSize(1);
+  }
+
+  /** first-boot of a demo instance, with the instance role of {@code project} alone and IAM enforced. */
+  private Shell.Result bootWithTheRoleOf(String project) {
+    Map<String, String> role = iam.user(project + "-instance", IamUsers.policy("instance",
+        Map.of("PROJECT", project, "LOG_BUCKET", BUCKET, "LOG_PREFIX", "runs")));
+    iam.enforce();
+    try {
+      return boot(role);
+    } finally {
+      iam.relax();
+    }
   }
 
   private Shell.Result boot(Map<String, String> credentials) {

@@ -51,7 +51,8 @@ import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 @ExtendWith(MotoExtension.class)
 class FaultsIT {
 
-  private static final long SEED = 20261122L;
+  /** Makes the proxy's fault choices repeatable; this one resets some of the CLI's first calls. */
+  private static final long SEED = 16L;
   private static final String REGION = MotoServer.REGION;
 
   @TempDir Path tmp;
@@ -145,7 +146,8 @@ class FaultsIT {
         + " image's snapshot").isEqualTo(deletedSnapshots);
     assertThat(resourceCounts(stats, "DeleteSnapshot")).allSatisfy((snapshot, c) ->
         assertThat(c.path("applied").asInt()).as(snapshot + " deleted once").isEqualTo(1));
-    assertThat(stats.path("failed").asInt() + stats.path("reset").asInt()).as("faults were injected").isPositive();
+    assertThat(before.path("failed").asInt() + stats.path("failed").asInt()).as("calls were throttled").isPositive();
+    assertThat(before.path("reset").asInt() + stats.path("reset").asInt()).as("connections were reset").isPositive();
   }
 
   /**

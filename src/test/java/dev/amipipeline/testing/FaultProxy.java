@@ -76,7 +76,7 @@ public final class FaultProxy implements AutoCloseable {
 
   /** Changes the faults and recording; see the keys in aws-proxy.py's header. */
   public void configure(Map<String, ?> settings) {
-    control("POST", "/__proxy/config", write(settings));
+    control("POST", "/__proxy/config", JSON.valueToTree(settings).toString());
   }
 
   /** No faults, nothing held; counters and recordings kept. */
@@ -123,14 +123,6 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
-  private static String write(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static JsonNode read(String json) {
     try {
       return JSON.readTree(json);
@@ -141,13 +133,6 @@ public final class FaultProxy implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Shell.stop(process);
   }
 }

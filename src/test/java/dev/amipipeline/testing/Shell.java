@@ -74,6 +74,18 @@ public final class Shell {
     return pb.start();
   }
 
+  /** Asks {@code p} to end (SIGTERM), and kills it when it has not within five seconds. */
+  public static void stop(Process p) {
+    p.destroy();
+    try {
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** The command line of {@code java -jar target/ami.jar args…}. */
   public static List<String> amiCommand(String... args) {
     List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", JAR.toString()));
