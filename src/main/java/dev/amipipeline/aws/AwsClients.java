@@ -54,15 +54,17 @@ public final class AwsClients implements AutoCloseable {
   private final Region region;
   private final URI endpoint;
   private final AwsCredentialsProvider credentials;
-  private final RetryStrategy retryStrategy;
+  /** A fresh strategy per client: each adaptive strategy carries its own client-side rate limiter. */
+  private final Supplier<RetryStrategy> retryStrategies;
   private final SdkHttpClient http;
   private final Map<String, SdkAutoCloseable> clients = new ConcurrentHashMap<>();
 
-  private AwsClients(Region region, URI endpoint, AwsCredentialsProvider credentials, RetryStrategy retry) {
+  private AwsClients(Region region, URI endpoint, AwsCredentialsProvider credentials,
+      Supplier<RetryStrategy> retryStrategies) {
     this.region = region;
     this.endpoint = endpoint;
     this.credentials = credentials;
-    this.retryStrategy = retry;
+    this.retryStrategies = retryStrategies;
     this.http = UrlConnectionHttpClient.builder()
         .connectionTimeout(Duration.ofSeconds(10))
         .socketTimeout(Duration.ofSeconds(60))
@@ -91,8 +93,8 @@ public final class AwsClients implements AutoCloseable {
     RetryMode mode = RetryMode.resolver().profileFile(profiles).profileName(profile)
         .defaultRetryMode(RetryMode.ADAPTIVE_V2).resolve();
     int attempts = SdkSystemSetting.AWS_MAX_ATTEMPTS.getIntegerValue().orElse(DEFAULT_MAX_ATTEMPTS);
-    RetryStrategy retry = AwsRetryStrategy.forRetryMode(mode).toBuilder().maxAttempts(attempts).build();
-    return new AwsClients(region, settings.endpoint(), provider, retry);
+    return new AwsClients(region, settings.endpoint(), provider,
+        () -> AwsRetryStrategy.forRetryMode(mode).toBuilder().maxAttempts(attempts).build());
   }
 
   private static Region resolveRegion(String given, Supplier<ProfileFile> profiles, String profile) {
@@ -153,7 +155,16 @@ public final class AwsClients implements AutoCloseable {
   }
 
   public Ec2Client ec2(Region r) {
-    return client("ec2", r, () -> configure(Ec2Client.builder(), r).build());
+    return ec2(r, "default");
+  }
+
+  /**
+   * An EC2 client of its own for one kind of call. EC2 throttles each API with its own token bucket,
+   * and the adaptive retry strategy slows a client down by what it measures; a lane per API (e.g.
+   * DeregisterImage, DeleteSnapshot) lets each use its own limit instead of the slower of the two.
+   */
+  public Ec2Client ec2(Region r, String lane) {
+    return client("ec2-" + lane, r, () -> configure(Ec2Client.builder(), r).build());
   }
 
   /**
@@ -185,7 +196,7 @@ public final class AwsClients implements AutoCloseable {
    * (e.g. a snapshot's allocated size): such a read must never stall the command behind ten retries.
    */
   public EbsClient ebs(Region r, int maxAttempts) {
-    RetryStrategy fewer = retryStrategy.toBuilder().maxAttempts(maxAttempts).build();
+    RetryStrategy fewer = retryStrategies.get().toBuilder().maxAttempts(maxAttempts).build();
     return client("ebs-" + maxAttempts, r, () -> configure(EbsClient.builder(), r, fewer).build());
   }
 
@@ -199,7 +210,7 @@ public final class AwsClients implements AutoCloseable {
   }
 
   private <B extends AwsClientBuilder<B, ?>> B configure(B builder, Region r) {
-    return configure(builder, r, retryStrategy);
+    return configure(builder, r, retryStrategies.get());
   }
 
   private <B extends AwsClientBuilder<B, ?>> B configure(B builder, Region r, RetryStrategy retry) {

@@ -27,6 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
@@ -58,16 +61,22 @@ public final class Bake {
   }
 
   public BakeResult bake(Project project) {
-    Plan plan = plan(project, clock.instant());
+    Instant started = clock.instant();
+    List<String> regions = settings.regions().isEmpty() ? project.regionsOr(aws.region().id()) : settings.regions();
+    Region buildRegion = Region.of(regions.get(0));
+    PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(buildRegion), progress, clock);
+    // Two short processes and the SSM client's set-up run while EC2 answers the first questions.
+    CompletableFuture<PackerVersion> version = inBackground(packer::version);
+    CompletableFuture<String> commit = inBackground(() -> GitCommit.head(settings.template().toAbsolutePath().getParent()));
+    inBackground(() -> aws.ssm(buildRegion));
+    Plan plan = plan(project, regions, started);
     if (settings.ifChanged() && !settings.force()) {
       Optional<String> current = imageWithInputs(plan);
       if (current.isPresent()) {
         return new BakeResult.Unchanged(project.name(), current.get(), plan.inputs(), plan.source().id());
       }
     }
-    PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(Region.of(plan.buildRegion())),
-        progress, clock);
-    Recipe recipe = new Recipe(plan, packer.version(), GitCommit.head(plan.templateDir()));
+    Recipe recipe = new Recipe(plan, await(version), await(commit));
     if (settings.dryRun()) {
       Path placeholder = Path.of(System.getProperty("java.io.tmpdir"), "ami-bake-" + project.name() + "-XXXX");
       return new BakeResult.DryRun(project.name(), plan.inputs(), plan.source().id(),
@@ -93,8 +102,7 @@ public final class Bake {
     }
   }
 
-  private Plan plan(Project project, Instant started) {
-    List<String> regions = settings.regions().isEmpty() ? project.regionsOr(aws.region().id()) : settings.regions();
+  private Plan plan(Project project, List<String> regions, Instant started) {
     Path template = settings.template().toAbsolutePath().normalize();
     if (!Files.isRegularFile(template)) {
       throw new AmiException.BadInput("no Packer template at " + settings.template()
@@ -296,6 +304,29 @@ public final class Bake {
           StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new AmiException.Failed("cannot prepare the template for Packer in " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static <T> CompletableFuture<T> inBackground(Supplier<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Thread thread = new Thread(() -> {
+      try {
+        result.complete(work.get());
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    }, "bake-background");
+    thread.setDaemon(true);
+    thread.start();
+    return result;
+  }
+
+  /** The value, or the exception the work threw (e.g. ToolMissing for a missing packer). */
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
     }
   }
 

@@ -40,12 +40,15 @@ final class ImageRecorder {
    */
   List<String> finish(String region, String amiId, Map<String, String> tags, Instant deprecateAt, List<String> notes) {
     Ec2Client ec2 = aws.ec2(Region.of(region));
+    Image image;
     try (Ec2Waiter waiter = ec2.waiter()) {
-      waiter.waitUntilImageAvailable(b -> b.imageIds(amiId)).matched().exception().ifPresent(e -> {
+      var matched = waiter.waitUntilImageAvailable(b -> b.imageIds(amiId)).matched();
+      matched.exception().ifPresent(e -> {
         throw new AmiException.Failed("AMI " + amiId + " in " + region + " did not become available: " + e.getMessage());
       });
+      // The waiter's last answer already describes the image.
+      image = matched.response().flatMap(r -> r.images().stream().findFirst()).orElseGet(() -> describe(ec2, amiId));
     }
-    Image image = describe(ec2, amiId);
     List<String> snapshots = image.blockDeviceMappings().stream()
         .filter(m -> m.ebs() != null && m.ebs().snapshotId() != null)
         .map(m -> m.ebs().snapshotId())

@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
         ListCommand.class,
         DoctorCommand.class,
         HistoryMergeCommand.class,
+        CdsTrainingCommand.class,
         CompletionCommand.class})
 public final class AmiCommand implements Runnable {
 

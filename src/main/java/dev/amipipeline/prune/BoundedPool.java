@@ -30,11 +30,7 @@ final class BoundedPool {
     if (items.isEmpty()) {
       return results;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, items.size()), r -> {
-      Thread t = new Thread(r, "ami-prune");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = newPool(Math.min(parallelism, items.size()), "ami-prune");
     try {
       List<T> order = new ArrayList<>(items);
       List<Callable<R>> calls = order.stream().<Callable<R>>map(item -> () -> fn.apply(item)).toList();
@@ -54,6 +50,15 @@ final class BoundedPool {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** N daemon threads: an interrupted prune never waits for its pool to exit. */
+  static ExecutorService newPool(int threads, String name) {
+    return Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   static <T> void forEach(int parallelism, Collection<T> items, Consumer<T> action) {

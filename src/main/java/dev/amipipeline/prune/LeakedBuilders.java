@@ -29,6 +29,6 @@ public final class LeakedBuilders {
     List<PrunePlan.BuilderPlan> plans = Planner.builderPlans(builders, builders, InventoryReader.liveInstances(ec2));
     PrunePlan plan = new PrunePlan(region,
         List.of(new PrunePlan.ProjectPlan(project, 1, Duration.ZERO, List.of(), List.of(), plans)), List.of());
-    return new PruneExecutor(ec2, PARALLELISM, progress).execute(plan).failures();
+    return new PruneExecutor(ec2, ec2, PARALLELISM, progress).execute(plan).failures();
   }
 }

@@ -3,11 +3,17 @@ package dev.amipipeline.prune;
 import dev.amipipeline.prune.PrunePlan.BuilderPlan;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.SnapshotPlan;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -15,10 +21,10 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
 
 /**
- * Carries out a {@link PrunePlan}: one DeregisterImage per image, then one DeleteSnapshot per snapshot
- * whose images are all gone, then the stale builders; each step on a bounded pool. A failure is
- * recorded against its resource and the rest go on. Reruns converge: a resource that is already gone
- * counts as done.
+ * Carries out a {@link PrunePlan}: one DeregisterImage per image and one DeleteSnapshot per snapshot
+ * once every image it belongs to is deregistered, then the stale builders; each on a bounded pool. A
+ * failure is recorded against its resource and the rest go on. Reruns converge: a resource that is
+ * already gone counts as done.
  */
 final class PruneExecutor {
 
@@ -27,24 +33,22 @@ final class PruneExecutor {
       "InvalidInstanceID.NotFound", "InvalidKeyPair.NotFound", "InvalidGroup.NotFound");
 
   private final Ec2Client ec2;
+  /** DeleteSnapshot's own client: EC2 throttles it apart from DeregisterImage. */
+  private final Ec2Client snapshotEc2;
   private final int parallelism;
   private final Consumer<String> progress;
   private final Set<String> done = ConcurrentHashMap.newKeySet();
   private final Map<String, String> failures = new ConcurrentHashMap<>();
 
-  PruneExecutor(Ec2Client ec2, int parallelism, Consumer<String> progress) {
+  PruneExecutor(Ec2Client ec2, Ec2Client snapshotEc2, int parallelism, Consumer<String> progress) {
     this.ec2 = ec2;
+    this.snapshotEc2 = snapshotEc2;
     this.parallelism = parallelism;
     this.progress = progress;
   }
 
   Execution execute(PrunePlan plan) {
-    List<ImagePlan> images = plan.imagesToDelete().toList();
-    BoundedPool.forEach(parallelism, images, i -> attempt(i.image().id(), "deregistered",
-        () -> ec2.deregisterImage(b -> b.imageId(i.image().id()))));
-
-    // A snapshot goes only once every image it belongs to is deregistered; else AWS refuses (in use).
-    BoundedPool.forEach(parallelism, plan.snapshotsToDelete(), this::deleteSnapshot);
+    deregisterAndDelete(plan.imagesToDelete().toList(), plan.snapshotsToDelete());
 
     List<BuilderPlan> builders = plan.staleBuilders().toList();
     BoundedPool.forEach(parallelism, builders, this::terminate);
@@ -67,13 +71,62 @@ final class PruneExecutor {
     return new Execution(done, failures);
   }
 
+  /**
+   * Images and snapshots as a pipeline: a snapshot is deleted as soon as the last image it belongs to
+   * is deregistered (AWS refuses while one is registered), orphans at once. EC2 rate-limits the two
+   * actions separately, so each has its own pool and both limits are used from the first second rather
+   * than one after the other.
+   */
+  private void deregisterAndDelete(List<ImagePlan> images, List<SnapshotPlan> snapshots) {
+    Set<String> deregistering = new HashSet<>();
+    images.forEach(i -> deregistering.add(i.image().id()));
+    Map<String, List<SnapshotPlan>> snapshotsOfImage = new HashMap<>();
+    Map<SnapshotPlan, AtomicInteger> imagesLeft = new HashMap<>();
+    for (SnapshotPlan s : snapshots) {
+      List<String> waitFor = s.images().stream().filter(deregistering::contains).toList();
+      waitFor.forEach(i -> snapshotsOfImage.computeIfAbsent(i, k -> new ArrayList<>()).add(s));
+      imagesLeft.put(s, new AtomicInteger(waitFor.size()));
+    }
+    ExecutorService snapshotPool = BoundedPool.newPool(parallelism, "ami-prune-snapshots");
+    CountDownLatch snapshotsLeft = new CountDownLatch(snapshots.size());
+    Consumer<SnapshotPlan> release = s -> snapshotPool.execute(() -> {
+      try {
+        deleteSnapshot(s);
+      } catch (RuntimeException e) {
+        failures.put(s.snapshotId(), String.valueOf(e.getMessage()));
+      } finally {
+        snapshotsLeft.countDown();
+      }
+    });
+    try {
+      snapshots.stream().filter(s -> imagesLeft.get(s).get() == 0).forEach(release);
+      BoundedPool.forEach(parallelism, images, i -> {
+        String id = i.image().id();
+        try {
+          attempt(id, "deregistered", () -> ec2.deregisterImage(b -> b.imageId(id)));
+        } finally {
+          // Failed or not: deleteSnapshot itself refuses while an image is still registered.
+          snapshotsOfImage.getOrDefault(id, List.of()).stream()
+              .filter(s -> imagesLeft.get(s).decrementAndGet() == 0)
+              .forEach(release);
+        }
+      });
+      snapshotsLeft.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while deleting", e);
+    } finally {
+      snapshotPool.shutdownNow();
+    }
+  }
+
   private void deleteSnapshot(SnapshotPlan s) {
     List<String> stillRegistered = s.images().stream().filter(i -> !done.contains(i)).toList();
     if (!stillRegistered.isEmpty()) {
       failures.put(s.snapshotId(), "not deleted: " + String.join(", ", stillRegistered) + " is still registered");
       return;
     }
-    attempt(s.snapshotId(), "deleted", () -> ec2.deleteSnapshot(b -> b.snapshotId(s.snapshotId())));
+    attempt(s.snapshotId(), "deleted", () -> snapshotEc2.deleteSnapshot(b -> b.snapshotId(s.snapshotId())));
   }
 
   /** Terminates the builder and waits until it is gone, so its security group can be deleted. */

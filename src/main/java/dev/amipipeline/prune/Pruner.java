@@ -89,7 +89,7 @@ public final class Pruner {
           ? measure(r, plan, options.parallelism())
           : SnapshotSizer.volumeSizes(plan.snapshotsToDelete());
       Execution execution = options.dryRun() || plan.isEmpty() ? Execution.nothing()
-          : new PruneExecutor(aws.ec2(r), options.parallelism(), progress).execute(plan);
+          : new PruneExecutor(aws.ec2(r), aws.ec2(r, "delete-snapshot"), options.parallelism(), progress).execute(plan);
       runs.add(new PruneReport.RegionRun(plan, sizes, execution));
     }
     markPruned(options.history(), runs, now);

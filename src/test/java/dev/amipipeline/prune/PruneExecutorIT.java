@@ -19,7 +19,7 @@ class PruneExecutorIT extends MotoTestBase {
   }
 
   private Execution execute(PrunePlan plan) {
-    return new PruneExecutor(ec2, 4, progressSink()).execute(plan);
+    return new PruneExecutor(ec2, ec2, 4, progressSink()).execute(plan);
   }
 
   @Test

@@ -1,0 +1,450 @@
+#!/usr/bin/env python3
+"""Measures ami against the way people do the same job today, side by side, on one local stack.
+
+Starts its own moto_server and a counting proxy in front of it (requests are counted at the wire,
+not by self-report), seeds the same state for each contender, runs both, and prints one table of
+figures and ratios (or JSON with --json). Run through scripts/bench/run.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent.parent
+AMI = str(REPO / "scripts" / "ami")
+REGION = "us-east-1"
+PREFIX = "/ami-pipeline"
+
+# EC2's buckets the throttling proxy enforces: (size, refill per second).
+BUCKETS = {"DeregisterImage": (100, 5.0), "DeleteSnapshot": (100, 5.0)}
+
+
+def log(*parts):
+    print("[bench]", *parts, file=sys.stderr, flush=True)
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None):
+    req = urllib.request.Request(url, data=body, method=method)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return resp.read()
+
+
+def wait_until(check, what, seconds=30):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit(f"bench: {what} did not come up")
+
+
+class Stack:
+    """moto_server plus the counting/throttling proxy, both on loopback, both ours."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        port = free_port()
+        self.moto_url = f"http://127.0.0.1:{port}"
+        cmd = ["moto_server"] if shutil.which("moto_server") else [sys.executable, "-m", "moto.server"]
+        self.moto = subprocess.Popen(cmd + ["-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_until(lambda: http("GET", self.moto_url + "/moto-api/") is not None, "moto_server")
+        port_file = workdir / "proxy.port"
+        self.proxy = subprocess.Popen([sys.executable, str(REPO / "scripts/lib/aws-proxy.py"), "--upstream",
+                                       self.moto_url, "--port-file", str(port_file)], stdout=subprocess.DEVNULL)
+        wait_until(port_file.exists, "aws-proxy")
+        self.url = f"http://127.0.0.1:{port_file.read_text().strip()}"
+
+    def reset(self, buckets=False):
+        http("POST", self.moto_url + "/moto-api/reset")
+        self.configure(buckets=buckets)
+
+    def configure(self, buckets=False):
+        http("POST", self.url + "/__proxy/config", json.dumps({"ec2_buckets": buckets}).encode())
+        http("POST", self.url + "/__proxy/reset")
+
+    def stats(self):
+        return json.loads(http("GET", self.url + "/__proxy/stats"))
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env.update({"AWS_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true",
+                    "AMI_HOME": str(REPO)})
+        env.update(extra)
+        return env
+
+    def boto(self, service):
+        # Seeding and state checks go straight to moto: they are not part of what is measured.
+        return boto3.client(service, endpoint_url=self.moto_url, region_name=REGION,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def close(self):
+        for p in (self.proxy, self.moto):
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def run(cmd, env, check=True, **kw):
+    started = time.monotonic()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    took = time.monotonic() - started
+    if check and proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return proc, took
+
+
+def hyperfine(commands, env, runs, warmup=1):
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    subprocess.run(["hyperfine", "-N", "--style", "none", "--runs", str(runs), "--warmup", str(warmup),
+                    "--export-json", str(out), *commands], env=env, check=True, stdout=subprocess.DEVNULL)
+    results = json.loads(out.read_text())["results"]
+    out.unlink()
+    return [r["median"] for r in results]
+
+
+class Bench:
+    def __init__(self, args, workdir):
+        self.args = args
+        self.workdir = workdir
+        self.stack = Stack(workdir)
+        self.rows = []
+        self.projects = workdir / "projects"
+        self.projects.mkdir()
+        for name in ("bench", "demo"):
+            shutil.copy(REPO / "packer/projects/demo.json", self.projects / f"{name}.json")
+        self.history = workdir / "ami-history.md"
+
+    def row(self, row, metric, ours, baseline=None, unit="", target="", ok=None, ratio=None):
+        if ratio is None and isinstance(ours, (int, float)) and isinstance(baseline, (int, float)) and ours:
+            ratio = baseline / ours
+        self.rows.append({"row": row, "metric": metric, "ours": ours, "baseline": baseline, "unit": unit,
+                          "ratio": ratio, "target": target, "ok": ok})
+
+    def seed(self, images, snapshots=2, newest=3, project="bench"):
+        subprocess.run([sys.executable, str(BENCH / "seed.py"), "--endpoint", self.stack.moto_url, "--project",
+                        project, "--images", str(images), "--newest", str(newest), "--snapshots", str(snapshots)],
+                       check=True)
+
+    def end_state(self, project="bench"):
+        ec2 = self.stack.boto("ec2")
+        images = ec2.describe_images(Owners=["self"],
+                                     Filters=[{"Name": f"tag:ami-pipeline:project", "Values": [project]}])["Images"]
+        snaps = ec2.describe_snapshots(Filters=[{"Name": "tag:ami-pipeline:project", "Values": [project]}])["Snapshots"]
+        named = {s["SnapshotId"] for s in ec2.describe_snapshots()["Snapshots"]}
+        live = {m["Ebs"]["SnapshotId"] for i in images for m in i.get("BlockDeviceMappings", []) if "Ebs" in m}
+        return {"images": sorted(i["Name"] for i in images), "taggedSnapshots": len(snaps),
+                "imageSnapshotsPresent": len(live & named)}
+
+    def ami(self, *args, **env):
+        return run([AMI, *args], self.stack.env(**env))
+
+    # ---- rows -------------------------------------------------------------------------------------
+
+    def prune_vs_shell(self):
+        n = self.args.images
+        log(f"row 1: prune {n} images, ours vs the shell way")
+        self.stack.reset()
+        self.seed(n)
+        self.stack.configure()
+        proc, ours = self.ami("prune", "--project", "bench", "--keep", "3", "--projects-dir", str(self.projects),
+                              "--history", str(self.history))
+        ours_stats = self.stack.stats()
+        ours_state = self.end_state()
+        deleted = n - 3
+        self.stack.reset()
+        self.seed(n)
+        self.stack.configure()
+        _, base = run([str(BENCH / "baseline-prune.sh"), "bench", "3"], self.stack.env())
+        base_stats = self.stack.stats()
+        base_state = self.end_state()
+        reqs = ours_stats["requests"]
+        mutations = reqs.get("DeregisterImage", 0) + reqs.get("DeleteSnapshot", 0)
+        reads = ours_stats["total"] - mutations
+        minimal = reqs.get("DeregisterImage") == deleted and reqs.get("DeleteSnapshot") == 2 * deleted
+        self.row(1, f"prune {n} images × 2 snapshots: wall", round(ours, 2), round(base, 2), "s", "≥ 30×",
+                 ok=base / ours >= 30)
+        self.row(1, "AWS requests", ours_stats["total"], base_stats["total"], "",
+                 f"{deleted} + {2 * deleted} + reads", ok=minimal)
+        self.row(1, "read requests (describes)", reads, base_stats["total"] - mutations, "")
+        self.row(1, "end states identical", ours_state == base_state, None, "", "yes",
+                 ok=ours_state == base_state)
+        self.details = {"row1": {"ours": ours_stats, "baseline": base_stats, "oursState": ours_state,
+                                 "baselineState": base_state}}
+
+    def prune_throttled(self):
+        n = self.args.throttle_images
+        log(f"row 2: prune {n} images / {2 * n} snapshots through EC2's token buckets")
+        self.stack.reset()
+        self.seed(n)
+        self.stack.configure(buckets=True)
+        proc, took = run([AMI, "prune", "--project", "bench", "--keep", "3", "--projects-dir", str(self.projects),
+                          "--history", str(self.history)], self.stack.env(), check=False)
+        stats = self.stack.stats()
+        self.stack.configure(buckets=False)
+        floor = 0.0
+        for action, (size, refill) in BUCKETS.items():
+            floor = max(floor, max(0, stats["requests"].get(action, 0) - stats["throttledByAction"].get(action, 0)
+                                   - size) / refill)
+        errors = 0 if proc.returncode == 0 else 1
+        errors += sum(1 for line in proc.stdout.splitlines() if "failed" in line.lower())
+        state = self.end_state()
+        self.row(2, f"prune {n} images under EC2 limits: wall", round(took, 2), round(floor, 2), "s",
+                 "≤ 1.15 × floor", ratio=took / floor if floor else None, ok=floor and took <= 1.15 * floor)
+        self.row(2, "throttled requests (retried)", stats["throttled"], None, "")
+        self.row(2, "errors surfaced to the user", errors, None, "", "0", ok=errors == 0)
+        self.row(2, "images left", len(state["images"]), None, "", "3", ok=len(state["images"]) == 3)
+
+    def launch(self):
+        log("row 3: launch, ours vs aws ec2 run-instances")
+        self.stack.reset()
+        self.seed(1, snapshots=1, newest=1, project="demo")
+        ami = self.stack.boto("ssm").get_parameter(Name=f"{PREFIX}/demo/ami-id")["Parameter"]["Value"]
+        ours_cmd = [AMI, "launch", "--project", "demo", "--projects-dir", str(self.projects)]
+        baseline_user_data = (BENCH / "baseline-user-data.yaml").read_text()
+        cli_cmd = ["aws", "ec2", "run-instances", "--image-id", ami, "--instance-type", "t3.micro",
+                   "--count", "1", "--instance-initiated-shutdown-behavior", "terminate",
+                   "--metadata-options", "HttpTokens=required,HttpPutResponseHopLimit=2,HttpEndpoint=enabled",
+                   "--user-data", baseline_user_data,
+                   "--tag-specifications",
+                   "ResourceType=instance,Tags=[{Key=ami-pipeline:project,Value=demo},{Key=Name,Value=demo}]",
+                   "ResourceType=volume,Tags=[{Key=ami-pipeline:project,Value=demo},{Key=Name,Value=demo}]"]
+        self.stack.configure()
+        run(ours_cmd, self.stack.env())
+        ours_requests = self.stack.stats()["total"]
+        self.stack.configure()
+        run(cli_cmd, self.stack.env())
+        cli_requests = self.stack.stats()["total"]
+        env = self.stack.env()
+        quoted = [" ".join(_q(c) for c in cmd) for cmd in (ours_cmd, cli_cmd)]
+        ours, cli = hyperfine(quoted, env, self.args.runs)
+        self.row(3, "launch: AWS requests", ours_requests, cli_requests, "", "2", ok=ours_requests == 2, ratio=None)
+        self.row(3, "launch: wall (median)", round(ours, 3), round(cli, 3), "s", "≤ 1.5 × aws CLI",
+                 ratio=ours / cli, ok=ours <= 1.5 * cli)
+        user_data = len(b"AMI_PROJECT=demo\n")
+        self.row(3, "user-data bytes", user_data, len(baseline_user_data.encode()), "B", "17", ok=user_data == 17)
+
+    def nightly(self):
+        log("row 4: the nightly rebake when nothing changed")
+        self.stack.reset()
+        only_demo = self.workdir / "nightly-projects"
+        only_demo.mkdir(exist_ok=True)
+        shutil.copy(REPO / "packer/projects/demo.json", only_demo / "demo.json")
+        counter = self.workdir / "packer-runs"
+        counter.write_text("")
+        shim = self.workdir / "counting-packer"
+        shim.write_text(f"#!/usr/bin/env bash\nset -euo pipefail\n[[ \"${{1:-}}\" == build ]] && echo run >>'{counter}'\n"
+                        f"exec {shutil.which('packer')} \"$@\"\n")
+        shim.chmod(0o755)
+        env = self.stack.env(AMI_PROJECTS_DIR=str(only_demo), AMI_PACKER=str(shim))
+        nightly = [str(REPO / "scripts/nightly-rebake"), "--history", str(self.history)]
+        run(nightly, env)
+        first_runs = len(counter.read_text().split())
+        counter.write_text("")
+        _, took = run(nightly, env)
+        runs = len(counter.read_text().split())
+        self.row(4, "nightly, nothing changed: Packer runs", runs, first_runs, "", "0", ok=runs == 0, ratio=None)
+        self.row(4, "nightly, nothing changed: wall", round(took, 2), None, "s", "≤ 5 s", ok=took <= 5)
+
+    def driver_overhead(self):
+        log("row 5: ami bake vs packer build of the same template and variables")
+        self.stack.reset()
+        env = self.stack.env()
+        args = ["bake", "--project", "demo", "--projects-dir", str(self.projects), "--history", str(self.history)]
+        proc, _ = run([AMI, *args, "--dry-run", "--output", "json"], env)
+        dry = json.loads(proc.stdout)
+        build = next(c for c in dry["commands"] if " build " in f" {c} ")
+        ours, direct = [], []
+        for i in range(self.args.runs):
+            _, took = run([AMI, *args, "--force"], env)
+            ours.append(took)
+            manifest = self.workdir / f"manifest-{i}.json"
+            argv = _direct_packer(build, f"bench-direct-{i}-{int(time.time() * 1000)}", manifest)
+            _, took = run(argv, env, cwd=REPO)
+            direct.append(took)
+        o, d = statistics.median(ours), statistics.median(direct)
+        self.row(5, "bake: wall (median)", round(o, 2), round(d, 2), "s", "overhead ≤ 1 s", ratio=o / d,
+                 ok=o - d <= 1.0)
+        self.row(5, "bake: driver overhead", round(o - d, 2), None, "s", "≤ 1 s", ok=o - d <= 1.0)
+
+    def first_boot(self):
+        log("row 6: first boot to the job's first output line")
+        self.stack.reset()
+        root = self.workdir / "instance"
+        repo = self.workdir / "job.git"
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(repo)], check=True)
+        src = self.workdir / "job-src"
+        subprocess.run(["git", "clone", "-q", str(repo), str(src)], check=True, stderr=subprocess.DEVNULL)
+        (src / "README").write_text("job\n")
+        for cmd in (["add", "README"], ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "job"],
+                    ["push", "-q", "origin", "HEAD:main"]):
+            subprocess.run(["git", "-C", str(src), *cmd], check=True)
+        (root / "etc/ami-pipeline").mkdir(parents=True)
+        (root / "etc/ami-pipeline/env").write_text(f"AMI_SSM_PREFIX={PREFIX}\n")
+        s3 = self.stack.boto("s3")
+        s3.create_bucket(Bucket="bench-logs")
+        self.stack.boto("ssm").put_parameter(Name=f"{PREFIX}/bench/run", Type="String", Overwrite=True, Value=json.dumps({
+            "repo": str(repo), "ref": "main", "command": "echo first-line", "user": "root", "env": {},
+            "logUri": "s3://bench-logs/runs", "terminateOnExit": True, "timeoutMinutes": 0}))
+        port_file = self.workdir / "imds.port"
+        imds = subprocess.Popen([sys.executable, str(BENCH / "fake-imds.py"), "--port-file", str(port_file),
+                                 "--user-data", "AMI_PROJECT=bench\n", "--instance-id", "i-0bench0000000001",
+                                 "--ami-id", "ami-0bench000000001", "--region", REGION])
+        try:
+            wait_until(port_file.exists, "fake IMDS")
+            env = self.stack.env(AMI_ROOT=str(root), AMI_IMDS_ENDPOINT=f"http://127.0.0.1:{port_file.read_text()}",
+                                 AMI_POWEROFF="true", AWS_ENDPOINT_URL=self.stack.moto_url)
+            script = str(REPO / "launcher/first-boot")
+            run([script], env)  # clones the repo: the measured runs find it cloned
+            times = []
+            for _ in range(self.args.runs):
+                (root / "var/lib/ami-pipeline/done").unlink(missing_ok=True)
+                job_log = root / "var/log/ami-pipeline/job.log"
+                job_log.unlink(missing_ok=True)
+                started = time.monotonic()
+                proc = subprocess.Popen([script], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                while not (job_log.exists() and "first-line" in job_log.read_text(errors="replace")):
+                    if proc.poll() is not None and not job_log.exists():
+                        raise SystemExit("bench: first-boot ended without running the job")
+                    time.sleep(0.005)
+                times.append(time.monotonic() - started)
+                proc.wait(timeout=120)
+        finally:
+            imds.terminate()
+        t = statistics.median(times)
+        self.row(6, "first boot → first job line (median)", round(t, 2), None, "s", "≤ 1 s", ok=t <= 1.0)
+
+    def startup(self):
+        log("row 7: start-up, ours vs the AWS CLI")
+        self.stack.reset()
+        self.seed(3, snapshots=1, project="demo")
+        env = self.stack.env()
+        list_ours = f"{AMI} list --project demo --projects-dir {self.projects}"
+        help_ours, help_nocds, aws_version, list_cds, list_nocds, aws_describe = hyperfine(
+            [f"{AMI} --help", f"env AMI_NO_CDS=1 {AMI} --help", "aws --version",
+             list_ours, f"env AMI_NO_CDS=1 {list_ours}", "aws ec2 describe-images --owners self"],
+            env, self.args.runs)
+        self.row(7, "ami --help", round(help_ours, 3), round(aws_version, 3), "s", "≤ 0.35 s",
+                 ratio=help_ours / aws_version, ok=help_ours <= 0.35)
+        self.row(7, "ami --help without the AppCDS archive", round(help_nocds, 3), None, "s", "before",
+                 ratio=help_nocds / help_ours)
+        self.row(7, "ami list (first AWS call)", round(list_cds, 3), round(aws_describe, 3), "s", "",
+                 ratio=list_cds / aws_describe)
+        self.row(7, "ami list without the AppCDS archive", round(list_nocds, 3), None, "s", "before",
+                 ratio=list_nocds / list_cds)
+
+    def memory(self):
+        n = self.args.memory_images
+        log(f"row 8: memory of list and prune over {n} images with -Xmx128m")
+        self.stack.reset()
+        self.seed(n, snapshots=1)
+        env = self.stack.env(AMI_JAVA_OPTS="-Xmx128m")
+        common = ["--project", "bench", "--projects-dir", str(self.projects)]
+        rss = {}
+        for name, args in (("list", ["list", *common]),
+                           ("prune", ["prune", "--keep", "3", "--history", str(self.history), *common])):
+            proc, took = run(["/usr/bin/time", "-f", "%M", AMI, *args], env)
+            rss[name] = (int(proc.stderr.strip().splitlines()[-1]) / 1024, took)
+        for name, (mib, took) in rss.items():
+            self.row(8, f"{name} over {n} images, -Xmx128m: peak RSS", round(mib), None, "MiB",
+                     f"completes ({took:.1f} s)", ok=True)
+
+
+def _q(arg):
+    import shlex
+    return shlex.quote(str(arg))
+
+
+def _direct_packer(display, ami_name, manifest):
+    """The driver's own Packer command (from --dry-run), run by hand with a fresh name and manifest."""
+    import shlex
+    argv = shlex.split(display)
+    out = []
+    for a in argv:
+        if a.startswith("ami_name="):
+            a = f"ami_name={ami_name}"
+        elif a.startswith("manifest_path="):
+            a = f"manifest_path={manifest}"
+        out.append(a)
+    return out
+
+
+ROWS = {1: Bench.prune_vs_shell, 2: Bench.prune_throttled, 3: Bench.launch, 4: Bench.nightly,
+        5: Bench.driver_overhead, 6: Bench.first_boot, 7: Bench.startup, 8: Bench.memory}
+
+
+def table(rows):
+    def fmt(v):
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+    head = ["row", "what", "ours", "baseline", "unit", "ratio", "target", "met"]
+    lines = [[str(r["row"]), r["metric"], fmt(r["ours"]), fmt(r["baseline"]), r["unit"],
+              "" if r["ratio"] is None else f"{r['ratio']:.2f}×", r["target"],
+              "" if r["ok"] is None else ("yes" if r["ok"] else "NO")] for r in rows]
+    widths = [max(len(x) for x in col) for col in zip(head, *lines)]
+    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |" for line in lines]
+    return "\n".join(out)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.add_argument("--rows", default="1,2,3,4,5,6,7,8", help="which rows, e.g. 3,7")
+    p.add_argument("--images", type=int, default=300, help="row 1: images to prune")
+    p.add_argument("--throttle-images", type=int, default=150, help="row 2: images to prune under EC2's limits")
+    p.add_argument("--memory-images", type=int, default=2000, help="row 8: images for the memory figures")
+    p.add_argument("--runs", type=int, default=5, help="repetitions of the timed rows")
+    args = p.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="ami-bench-"))
+    bench = Bench(args, workdir)
+    try:
+        for n in (int(x) for x in args.rows.split(",")):
+            ROWS[n](bench)
+    finally:
+        bench.stack.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        print(json.dumps({"machine": machine(), "rows": bench.rows}, indent=2))
+    else:
+        print(f"machine: {machine()}")
+        print(table(bench.rows))
+    return 0 if all(r["ok"] is not False for r in bench.rows) else 1
+
+
+def machine():
+    cpus = os.cpu_count()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    java = subprocess.run(["java", "-version"], stderr=subprocess.PIPE, text=True).stderr.splitlines()[0]
+    return f"{cpus} cores, {mem:.0f} GiB, {java.strip()}, packer {subprocess.run(['packer', 'version'], stdout=subprocess.PIPE, text=True).stdout.split()[1]}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+package dev.amipipeline.cli;
+
+import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.AwsSettings;
+import dev.amipipeline.common.Json;
+import dev.amipipeline.project.ProjectRepository;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * {@code ami cds-training}: loads the classes a real command loads (picocli help, Jackson, project
+ * files, every SDK client and one request each, to an address that refuses at once) so scripts/ami
+ * can record them in an AppCDS archive. The JVM then maps them instead of loading ~6,000 classes
+ * from the jar on every start. Touches no AWS.
+ */
+@Command(name = "cds-training", hidden = true, description = "Load the classes commands use, for an AppCDS archive.")
+final class CdsTrainingCommand implements Callable<Integer> {
+
+  /** Nothing listens on the discard port of loopback: every call fails fast with "refused". */
+  private static final URI REFUSING = URI.create("http://127.0.0.1:9");
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.root().commandLine().getUsageMessage();
+    spec.root().subcommands().values().forEach(c -> c.getUsageMessage());
+    Path projects = Path.of(System.getenv().getOrDefault("AMI_HOME", "."), "packer/projects");
+    if (Files.isDirectory(projects)) {
+      new ProjectRepository(projects).loadAll().forEach(p -> Json.write(p.spec()));
+    }
+    System.setProperty("aws.accessKeyId", "cds-training");
+    System.setProperty("aws.secretAccessKey", "cds-training");
+    System.setProperty("aws.maxAttempts", "1");
+    try (AwsClients aws = AwsClients.create(new AwsSettings("us-east-1", null, REFUSING))) {
+      List<Runnable> calls = List.of(
+          () -> aws.sts().getCallerIdentity(),
+          () -> aws.ssm().getParameter(b -> b.name("/ami-pipeline/cds/ami-id")),
+          () -> aws.ssm().getParameterHistoryPaginator(b -> b.name("/ami-pipeline/cds/ami-id")).stream().count(),
+          () -> aws.ec2().describeImagesPaginator(b -> b.owners("self")).stream().count(),
+          () -> aws.ec2().describeSnapshotsPaginator(b -> b.ownerIds("self")).stream().count(),
+          () -> aws.ec2().describeInstancesPaginator(b -> b.maxResults(5)).stream().count(),
+          () -> aws.ec2().describeLaunchTemplatesPaginator(b -> b.maxResults(5)).stream().count(),
+          () -> aws.ec2().runInstances(b -> b.imageId("ami-12345678").minCount(1).maxCount(1)),
+          () -> aws.ec2().deregisterImage(b -> b.imageId("ami-12345678")),
+          () -> aws.ec2().deleteSnapshot(b -> b.snapshotId("snap-12345678")),
+          () -> aws.s3(aws.region()).headObject(b -> b.bucket("cds-training").key("k")));
+      calls.forEach(expectRefusal());
+    }
+    return 0;
+  }
+
+  private static Consumer<Runnable> expectRefusal() {
+    return call -> {
+      try {
+        call.run();
+      } catch (SdkException expected) {
+        // refused: the classes for building, signing and sending the request are loaded
+      }
+    };
+  }
+}
