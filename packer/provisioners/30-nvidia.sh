@@ -5,7 +5,8 @@
 # Decisions:
 # - A builder without an NVIDIA GPU still gets the driver when the project asks: DKMS builds the
 #   kernel module from the kernel headers, no GPU needed, and baking on a cheap CPU instance is the
-#   point. The log says whether a GPU was seen (vendor 0x10de on the PCI bus).
+#   point. The log says whether a GPU was seen (vendor 0x10de on the PCI bus). A container builder
+#   (local bakes) has no kernel of its own: the step says so and skips.
 # - Reboot-safe: nothing is loaded during the bake and no reboot is needed; the module is built for
 #   every installed kernel (the one that boots next may not be the one running now) and checked;
 #   nouveau is kept off in the initramfs. A second run skips what is already in place.
@@ -27,6 +28,19 @@ nvidia_repo_url="${AMI_NVIDIA_REPO_URL:-https://developer.download.nvidia.com/co
 
 if [[ "${AMI_NVIDIA_DRIVER:-false}" != true ]]; then
   log "skipped: the project does not ask for the NVIDIA driver"
+  exit 0
+fi
+
+# A container (e.g. a local bake under systemd-nspawn) runs on the host's kernel and has none of
+# its own to build a module for.
+container="$(cat "$root/run/systemd/container" 2>/dev/null || true)"
+if [[ -n "$container" ]]; then
+  if grep -qsx 0x10de "$root"/sys/bus/pci/devices/*/vendor; then
+    gpu="an NVIDIA GPU is visible, driven by the host's kernel"
+  else
+    gpu="no GPU"
+  fi
+  log "skipped: this builder is a $container container ($gpu); the driver is a kernel module, so only a VM builder gets it"
   exit 0
 fi
 

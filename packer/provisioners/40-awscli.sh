@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the AWS CLI when the image has none: first-boot reads SSM and writes S3 with it.
-# Amazon Linux 2023 has it as a package (awscli-2); on Ubuntu and Debian the AWS CLI v2 comes
-# from AWS's installer (Ubuntu 24.04 no longer packages it), into /usr/local. lib.sh has what
-# all provisioners share.
+# Amazon Linux 2023 has it as a package (awscli-2), and so has Debian 12 (awscli, the AWS CLI v2
+# in main); on Ubuntu the AWS CLI v2 comes from AWS's installer (Ubuntu 24.04 no longer packages
+# it), into /usr/local. lib.sh has what all provisioners share.
 set -euo pipefail
 
 PROVISIONER=40-awscli
@@ -16,9 +16,14 @@ if command -v aws >/dev/null; then
   log "the AWS CLI is already installed: $(aws --version 2>&1)"
   exit 0
 fi
-if [[ "$ID" == amzn ]]; then
-  log "installing awscli-2"
-  install_packages awscli-2
+case "$ID" in
+  amzn) package=awscli-2 ;;
+  debian) package=awscli ;;
+  *) package="" ;;
+esac
+if [[ -n "$package" ]]; then
+  log "installing $package"
+  install_packages "$package"
   log "installed $(aws --version 2>&1)"
   exit 0
 fi

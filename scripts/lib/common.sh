@@ -33,6 +33,18 @@ ensure_commands() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
 }
 
+# What ami bake --local-root and ami launch --local need on the host besides root. Installing
+# systemd-container may upgrade this machine's systemd.
+ensure_local_instance_tools() {
+  ensure_commands systemd-nspawn:systemd-container debootstrap:debootstrap zstd:zstd \
+    dpkg-scanpackages:dpkg-dev ssh-keygen:openssh-client unshare:util-linux
+}
+
+# A free TCP port on 127.0.0.1 (free when asked; bind it soon).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
 # The AWS API emulator comes with Python (moto); it cannot be installed from here without PyPI.
 ensure_moto() {
   command -v moto_server >/dev/null 2>&1 && return 0

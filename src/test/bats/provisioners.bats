@@ -164,6 +164,14 @@ calls() {
   [ "${lines[1]}" = "dnf -q -y module install nvidia-driver:latest-dkms" ]
 }
 
+@test "30-nvidia: a container builder has no kernel of its own: skipped, saying why" {
+  mkdir -p "$AMI_ROOT/run/systemd"
+  echo systemd-nspawn >"$AMI_ROOT/run/systemd/container"
+  AMI_NVIDIA_DRIVER=true run -0 bash "$prov/30-nvidia.sh"
+  [[ "$output" == *"skipped: this builder is a systemd-nspawn container (no GPU); the driver is a kernel module"* ]]
+  [ -z "$(calls)" ]
+}
+
 @test "30-nvidia: fails the bake when DKMS built no module" {
   kernels 6.8.0-1015-aws
   FAKE_DKMS_FAILS=1 AMI_NVIDIA_DRIVER=true run -1 bash "$prov/30-nvidia.sh"
@@ -178,7 +186,7 @@ calls() {
   [ -z "$(calls)" ]
 }
 
-@test "40-awscli: Amazon Linux gets awscli-2; Ubuntu runs AWS's installer into /usr/local" {
+@test "40-awscli: Amazon Linux gets awscli-2, Debian awscli; Ubuntu runs AWS's installer into /usr/local" {
   # A PATH without any aws, and an installer archive shaped like AWS's.
   no_aws_path="$fakebin:/usr/sbin:/usr/bin:/sbin:/bin"
   mkdir -p "$BATS_TEST_TMPDIR/zip/aws"
@@ -193,14 +201,18 @@ FAKE
 
   os amzn
   PATH="$no_aws_path" run -0 bash "$prov/40-awscli.sh"
+  os debian
+  PATH="$no_aws_path" run -0 bash "$prov/40-awscli.sh"
   os ubuntu
   FAKE_INSTALLED="curl unzip ca-certificates" AMI_AWSCLI_URL="file://$BATS_TEST_TMPDIR/awscli.zip" \
     PATH="$no_aws_path" run -0 bash "$prov/40-awscli.sh"
   [[ "$output" == *"installed aws-cli/2.0.0-test"* ]]
   run -0 calls
   [ "${lines[0]}" = "dnf -q -y install awscli-2" ]
-  [ "${lines[1]}" = "installer --update --install-dir $AMI_ROOT/usr/local/aws-cli --bin-dir $AMI_ROOT/usr/local/bin" ]
-  [ "${#lines[@]}" -eq 2 ]
+  [ "${lines[1]}" = "apt-get -qq update" ]
+  [ "${lines[2]}" = "apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends awscli" ]
+  [ "${lines[3]}" = "installer --update --install-dir $AMI_ROOT/usr/local/aws-cli --bin-dir $AMI_ROOT/usr/local/bin" ]
+  [ "${#lines[@]}" -eq 4 ]
 }
 
 @test "45-packages: installs only what is missing" {

@@ -52,12 +52,19 @@ public final class Bake {
   private final BakeSettings settings;
   private final PrintWriter progress;
   private final Clock clock;
+  private final BuilderHost builderHost;
 
   public Bake(AwsClients aws, BakeSettings settings, PrintWriter progress, Clock clock) {
+    this(aws, settings, progress, clock, null);
+  }
+
+  /** @param builderHost what Packer provisions instead of the builder instance; null = the instance itself */
+  public Bake(AwsClients aws, BakeSettings settings, PrintWriter progress, Clock clock, BuilderHost builderHost) {
     this.aws = aws;
     this.settings = settings;
     this.progress = progress;
     this.clock = clock;
+    this.builderHost = builderHost;
   }
 
   public BakeResult bake(Project project) {
@@ -80,7 +87,8 @@ public final class Bake {
     if (settings.dryRun()) {
       Path placeholder = Path.of(System.getProperty("java.io.tmpdir"), "ami-bake-" + project.name() + "-XXXX");
       return new BakeResult.DryRun(project.name(), plan.inputs(), plan.source().id(),
-          recipe.build(placeholder).localMode(), recipe.commands(placeholder).stream().map(PackerArgv::display).toList());
+          recipe.build(placeholder, settings.ssh()).localMode(),
+          recipe.commands(placeholder, settings.ssh()).stream().map(PackerArgv::display).toList());
     }
     return buildAndRecord(recipe, packer);
   }
@@ -132,25 +140,25 @@ public final class Bake {
       this.tags = imageTags(plan.project().name(), plan.inputs(), plan.source().id(), commit, name);
     }
 
-    BuildSpec build(Path workDir) {
+    BuildSpec build(Path workDir, SshTarget ssh) {
       String project = plan.project().name();
       return new BuildSpec(project, settings.ssmPrefix(), plan.buildRegion(),
           plan.regions().subList(1, plan.regions().size()), plan.source(), plan.project().spec().bake(),
-          aws.endpoint().orElse(null), settings.ssh(), amiName,
+          aws.endpoint().orElse(null), ssh, amiName,
           "ami-pipeline " + project + " (inputs " + InputsHash.shortForm(plan.inputs()) + ")", tags,
           Map.of(Tags.BUILDER, project, Tags.NAME, "ami-pipeline builder " + project),
           workDir.resolve("manifest.json"), plan.templateDir().resolve("provisioners"), plan.launcherDir());
     }
 
     /** {@code packer build}, after {@code packer init} on a staged folder when the Packer needs plugins. */
-    List<List<String>> commands(Path workDir) {
+    List<List<String>> commands(Path workDir, SshTarget ssh) {
       List<List<String>> commands = new ArrayList<>();
       Path template = plan.template();
       if (version.needsPluginInit()) {
         template = workDir.resolve("template");
         commands.add(PackerArgv.init(settings.packer(), template));
       }
-      commands.add(PackerArgv.build(settings.packer(), PackerArgv.variables(build(workDir)), template));
+      commands.add(PackerArgv.build(settings.packer(), PackerArgv.variables(build(workDir, ssh)), template));
       return commands;
     }
   }
@@ -164,9 +172,11 @@ public final class Bake {
     try (Interruption interruption = Interruption.install(packer::interrupt);
         BakeLock.Lease lease = lock.acquire(
             new BakeLock.Holder(BakeLock.localHost(), ProcessHandle.current().pid(), plan.started()));
-        WorkDir work = WorkDir.create(project)) {
+        WorkDir work = WorkDir.create(project);
+        BuilderHost.Session builder = builderHost == null ? null : builderHost.start(plan.project())) {
       endLeakedBuilders(plan, "an earlier bake left it running");
-      BuildSpec build = recipe.build(work.path());
+      SshTarget ssh = builder == null ? settings.ssh() : builder.target();
+      BuildSpec build = recipe.build(work.path(), ssh);
       if (build.localMode()) {
         progress.println("ami: local mode (endpoint " + build.ec2Endpoint() + ", no --ssh-target): Packer runs with"
             + " communicator=none, so no provisioner runs");
@@ -176,14 +186,20 @@ public final class Bake {
         stageTemplate(plan.template(), work.path().resolve("template"));
       }
       try {
-        for (List<String> command : recipe.commands(work.path())) {
+        for (List<String> command : recipe.commands(work.path(), ssh)) {
           stopIfInterrupted(interruption, project);
           runPacker(packer, command, work.path(), project, plan.started(), interruption);
         }
       } finally {
         endLeakedBuilders(plan, "Packer exited and left it running");
       }
-      return record(recipe, build, readManifest(build.manifest(), plan.regions()));
+      Map<String, String> amis = readManifest(build.manifest(), plan.regions());
+      List<String> notes = new ArrayList<>();
+      if (builder != null) {
+        stopIfInterrupted(interruption, project);
+        notes.addAll(builder.keep(plan.regions().stream().map(amis::get).toList()));
+      }
+      return record(recipe, build, amis, notes);
     }
   }
 
@@ -207,10 +223,9 @@ public final class Bake {
   }
 
   /** Every AMI available, tagged and hardened first; then SSM in each region; then the history. */
-  private BakeResult.Baked record(Recipe recipe, BuildSpec build, Map<String, String> amis) {
+  private BakeResult.Baked record(Recipe recipe, BuildSpec build, Map<String, String> amis, List<String> notes) {
     Plan plan = recipe.plan;
     ImageRecorder recorder = new ImageRecorder(aws);
-    List<String> notes = new ArrayList<>();
     Instant deprecateAt = settings.deprecateAfter() == null ? null : plan.started().plus(settings.deprecateAfter());
     Map<String, List<String>> snapshots = new LinkedHashMap<>();
     for (String region : plan.regions()) {

@@ -7,6 +7,11 @@ import dev.amipipeline.bake.BakeSettings;
 import dev.amipipeline.bake.SshTarget;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Durations;
+import dev.amipipeline.local.LocalBuilder;
+import dev.amipipeline.local.LocalHost;
+import dev.amipipeline.local.LocalPaths;
+import dev.amipipeline.local.LocalRootReport;
+import dev.amipipeline.local.RootCache;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectValidator;
 import java.io.PrintWriter;
@@ -36,12 +41,16 @@ import picocli.CommandLine.Spec;
         "",
         "With --endpoint-url and no --ssh-target (a local emulator) Packer runs with",
         "communicator=none: the real path, except that no provisioner runs.",
+        "With --local-root (as root) a Debian root booted under systemd-nspawn stands",
+        "in for the builder: the provisioners really run in it, and its root becomes the",
+        "AMI's local image for 'ami launch --local'.",
         "",
         "Examples:",
         "  ami bake --project ml",
         "  ami bake --all --if-changed        # what the nightly job runs",
         "  ami bake --project ml --dry-run    # show the Packer command and inputs hash",
         "  ami bake --project ml --regions us-east-1,eu-west-1",
+        "  ami bake --project demo --local-root   # provision for real on this machine",
         ""},
     footerHeading = "%nExit codes:%n",
     footer = {
@@ -109,6 +118,16 @@ final class BakeCommand implements Callable<Integer> {
       description = "Key for --ssh-target that the base image already trusts (default: a temporary key pair).")
   Path sshPrivateKey;
 
+  @Option(names = "--local-root",
+      description = "With --endpoint-url (an emulator): provision for real in a Debian root booted under"
+          + " systemd-nspawn on this machine (needs root); keep it as the new AMI's local image.")
+  boolean localRoot;
+
+  @Option(names = "--prepare-only",
+      description = "With --local-root: only build what the project's local bakes start from (a Debian root"
+          + " and a package cache, downloaded once per machine); bake nothing.")
+  boolean prepareOnly;
+
   @Option(names = "--deprecate-after", paramLabel = "DURATION",
       description = "Mark the new AMI deprecated this long after the bake, e.g. 90d (default: never).")
   String deprecateAfter;
@@ -127,8 +146,15 @@ final class BakeCommand implements Callable<Integer> {
       throw new AmiException.BadInput("no projects in " + global.projects().dir() + "; nothing to bake");
     }
     PrintWriter progress = Printer.progress(spec);
+    if (localRoot) {
+      LocalHost.require(LocalHost.BAKE_TOOLS, "ami bake --local-root");
+    }
+    if (prepareOnly) {
+      Project project = projects.get(0);
+      return Printer.print(spec, global, LocalRootReport.of(project.name(), localBuilder(progress).prepare(project)));
+    }
     try (AwsClients aws = global.aws()) {
-      Bake bake = new Bake(aws, settings, progress, Clock.systemUTC());
+      Bake bake = new Bake(aws, settings, progress, Clock.systemUTC(), localRoot ? localBuilder(progress) : null);
       if (!target.all) {
         return Printer.print(spec, global, bake.bake(projects.get(0)));
       }
@@ -138,6 +164,11 @@ final class BakeCommand implements Callable<Integer> {
       }
       return Printer.print(spec, global, new BakeResult.AllProjects(results));
     }
+  }
+
+  private static LocalBuilder localBuilder(PrintWriter progress) {
+    LocalPaths paths = LocalPaths.fromEnvironment(System.getenv());
+    return new LocalBuilder(paths, new RootCache(paths.cache(), RootCache.mirror(System.getenv()), progress), progress);
   }
 
   /** With --all a failed project is reported and the next one tried; Ctrl-C still stops them all. */
@@ -172,6 +203,20 @@ final class BakeCommand implements Callable<Integer> {
     }
     if (regionList.stream().distinct().count() != regionList.size()) {
       throw new AmiException.BadInput("--regions lists a region twice");
+    }
+    if (prepareOnly && !localRoot) {
+      throw new AmiException.BadInput("--prepare-only prepares what --local-root needs: add --local-root");
+    }
+    if (prepareOnly && target.all) {
+      throw new AmiException.BadInput("--prepare-only prepares one project's local root: use --project P");
+    }
+    if (localRoot && !prepareOnly && global.awsSettings().endpointOverride().isEmpty()) {
+      throw new AmiException.BadInput("--local-root provisions on this machine while an emulator plays EC2: add"
+          + " --endpoint-url (e.g. eval \"$(scripts/local-aws env)\")");
+    }
+    if (localRoot && (sshTarget != null || dryRun)) {
+      throw new AmiException.BadInput("--local-root boots its own builder and points Packer at it: drop "
+          + (dryRun ? "--dry-run (it would boot nothing)" : "--ssh-target"));
     }
     if (sshPrivateKey != null && sshTarget == null) {
       throw new AmiException.BadInput("--ssh-private-key needs --ssh-target");

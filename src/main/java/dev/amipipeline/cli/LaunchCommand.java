@@ -3,6 +3,7 @@ package dev.amipipeline.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Durations;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.launch.ChoiceReport;
 import dev.amipipeline.launch.Ec2Launch;
@@ -20,6 +21,10 @@ import dev.amipipeline.launch.Placement;
 import dev.amipipeline.launch.RootDevice;
 import dev.amipipeline.launch.S3JobFiles;
 import dev.amipipeline.launch.TypeChooser;
+import dev.amipipeline.local.LocalHost;
+import dev.amipipeline.local.LocalInstance;
+import dev.amipipeline.local.LocalLaunch;
+import dev.amipipeline.local.LocalPaths;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
@@ -28,9 +33,11 @@ import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -57,10 +64,19 @@ import picocli.CommandLine.Spec;
         "  ami launch --project ml --ami-version 3   # roll back to the 3rd bake",
         "  ami launch --project ml --template-only   # template that follows each bake",
         "  ami launch --cpu 8 --memory 61035 --list  # cheapest fitting types only",
+        "  ami launch --project demo --local --follow  # boot it on this machine (emulator)",
+        "",
+        "With --local (against a local emulator, as root) the instance the emulator",
+        "launched boots for real on this machine: the image 'ami bake --local-root'",
+        "kept, under systemd-nspawn behind an overlay, with a metadata service on",
+        "127.0.0.1. Its first-boot unit runs the job, ships the log to the emulator's S3",
+        "and powers off; the command prints the log and exits with the job's code.",
         ""})
 final class LaunchCommand implements Callable<Integer> {
 
   private static final Pattern KEY_OR_PROFILE = Pattern.compile("^[\\w+=,.@ -]{1,255}$");
+  /** With --local --follow the instance copies its log to S3 this often (its default is 60 s). */
+  private static final int FOLLOW_LOG_SYNC_SECONDS = 5;
 
   @Spec CommandSpec spec;
 
@@ -149,6 +165,15 @@ final class LaunchCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Print the exact requests and check permissions; launch nothing.")
   boolean dryRun;
 
+  @Option(names = "--local",
+      description = "Boot the launched instance on this machine from its local image (needs --endpoint-url and root).")
+  boolean local;
+
+  @Option(names = "--spot-interrupt-after", paramLabel = "DURATION",
+      description = "With --local and --spot: the metadata service gives the spot interruption notice this long"
+          + " after boot, e.g. 10s.")
+  String spotInterruptAfter;
+
   @Option(names = "--poll-interval-ms", hidden = true, defaultValue = "5000",
       description = "How often --follow looks for new log lines.")
   long pollIntervalMs;
@@ -170,6 +195,13 @@ final class LaunchCommand implements Callable<Integer> {
     LaunchOptions options = new LaunchOptions(spot, maxPrice, onDemandFallback, subnets, securityGroups, keyName,
         iamInstanceProfile, rootDevice, count, placement);
     options.checkAgainst(p);
+    if (local) {
+      LocalHost.require(LocalHost.MACHINE_TOOLS, "ami launch --local");
+    }
+    if (spotInterruptAfter != null && !options.spotFor(p)) {
+      throw new AmiException.BadInput("--spot-interrupt-after interrupts a spot instance: add --spot (project "
+          + p.name() + " launches on demand)");
+    }
     try (AwsClients aws = global.aws()) {
       ParameterNames names = new ParameterNames(global.ssmPrefix(), p.name());
       ProjectParameters parameters = new ProjectParameters(aws.ssm(), names);
@@ -181,6 +213,9 @@ final class LaunchCommand implements Callable<Integer> {
       }
       if (templateOnly) {
         return Printer.print(spec, global, new LaunchTemplates(aws.ec2()).createOrUpdate(plan));
+      }
+      if (local) {
+        return launchLocally(aws, parameters, p, plan);
       }
       return launch(aws, parameters, p, plan);
     }
@@ -218,18 +253,50 @@ final class LaunchCommand implements Callable<Integer> {
   /** Streams the log: on stdout in text mode; on stderr with --output json, so stdout stays one object. */
   private JobResult followJob(AwsClients aws, ProjectParameters parameters, Project p, String instanceId,
       Ec2Launch ec2) {
-    // The instance uploads where the baked run configuration says; the project file may have moved on.
-    String logUri = parameters.runConfigJson().map(LaunchCommand::logUriOf).orElse(p.spec().run().logUri());
-    S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri, p.name(), instanceId,
+    S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri(parameters, p), p.name(), instanceId,
         () -> ec2.describe(List.of(instanceId)).stream().map(LaunchedInstance::state).findFirst().orElse("terminated"));
-    PrintWriter sink = global.json() ? Printer.progress(spec) : spec.commandLine().getOut();
     Printer.progress(spec).println("following " + files.logUri());
     Printer.progress(spec).flush();
-    JobLogFollower follower = new JobLogFollower(files, line -> {
+    JobLogFollower follower = new JobLogFollower(files, jobLogSink());
+    return follower.follow(instanceId, Duration.ofMillis(pollIntervalMs), d -> Thread.sleep(d.toMillis()));
+  }
+
+  private Consumer<String> jobLogSink() {
+    PrintWriter sink = global.json() ? Printer.progress(spec) : spec.commandLine().getOut();
+    return line -> {
       sink.println(line);
       sink.flush();
-    });
-    return follower.follow(instanceId, Duration.ofMillis(pollIntervalMs), d -> Thread.sleep(d.toMillis()));
+    };
+  }
+
+  /** The instance uploads where the baked run configuration says; the project file may have moved on. */
+  private static String logUri(ProjectParameters parameters, Project p) {
+    return parameters.runConfigJson().map(LaunchCommand::logUriOf).orElse(p.spec().run().logUri());
+  }
+
+  /**
+   * --local: checks first (nothing launched on bad input), then the emulator's RunInstances, the
+   * instance booted here, its job followed through S3. Without --follow the log is printed when the
+   * instance has powered off.
+   */
+  private int launchLocally(AwsClients aws, ProjectParameters parameters, Project p, LaunchPlan plan) {
+    String logUri = logUri(parameters, p);
+    LocalLaunch localLaunch = new LocalLaunch(aws, LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),
+        clock);
+    localLaunch.check(plan, logUri);
+    LocalInstance.Settings settings = new LocalInstance.Settings(LocalLaunch.instanceAwsEnvironment(aws),
+        follow ? FOLLOW_LOG_SYNC_SECONDS : null,
+        spotInterruptAfter == null ? null : Durations.parse(spotInterruptAfter, "--spot-interrupt-after"));
+    LaunchReport report = localLaunch.launch(plan, amiVersion);
+    if (!global.json()) {
+      Printer.print(spec, global, report);
+    }
+    List<String> collected = new ArrayList<>();
+    JobResult job = localLaunch.runJob(report, logUri, settings, follow ? jobLogSink() : collected::add,
+        Duration.ofMillis(pollIntervalMs));
+    collected.forEach(jobLogSink());
+    Printer.print(spec, global, global.json() ? report.withJob(job) : job);
+    return job.jobExitCode();
   }
 
   private static String logUriOf(String runConfigJson) {
@@ -315,6 +382,21 @@ final class LaunchCommand implements Callable<Integer> {
     }
     if (dryRun && (waitRunning || follow)) {
       throw new AmiException.BadInput("--dry-run launches nothing, so there is nothing to --wait for or --follow");
+    }
+    if (local && (count != 1 || templateOnly || dryRun || placement != null)) {
+      throw new AmiException.BadInput("--local boots one instance on this machine; drop --count, --template-only,"
+          + " --dry-run and --placement");
+    }
+    if (local && global.awsSettings().endpointOverride().isEmpty()) {
+      throw new AmiException.BadInput("--local boots the instance on this machine against a local emulator: add"
+          + " --endpoint-url (e.g. eval \"$(scripts/local-aws env)\")");
+    }
+    if (spotInterruptAfter != null) {
+      if (!local) {
+        throw new AmiException.BadInput("--spot-interrupt-after simulates the notice for a local instance:"
+            + " add --local");
+      }
+      Durations.parse(spotInterruptAfter, "--spot-interrupt-after");
     }
     if (pollIntervalMs < 1) {
       throw new AmiException.BadInput("--poll-interval-ms must be positive");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.common.Json;
+import dev.amipipeline.local.MetadataService;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
@@ -40,9 +41,9 @@ import software.amazon.awssdk.services.s3.waiters.S3Waiter;
 import software.amazon.awssdk.services.ssm.model.ParameterType;
 
 /**
- * launcher/first-boot as the instance runs it: a fake IMDS that insists on IMDSv2 tokens, a real
- * moto_server for SSM and S3 (through the AWS CLI, as on the instance), a local git repository as the
- * project's repo, AMI_ROOT pointing into a temp dir and AMI_POWEROFF at a script that records calls.
+ * launcher/first-boot as the instance runs it: the metadata stand-in of local mode (IMDSv2 tokens
+ * only), a real moto_server for SSM and S3 (through the AWS CLI, as on the instance), a local git
+ * repository as the project's repo, AMI_ROOT pointing into a temp dir and AMI_POWEROFF at a script that records calls.
  */
 @ExtendWith(MotoExtension.class)
 class FirstBootIT {
@@ -63,7 +64,7 @@ class FirstBootIT {
   Path root;
   Path powerOffCalls;
   JobRepo repo;
-  FakeImds imds;
+  MetadataService imds;
   AwsClients aws;
   MotoServer moto;
 
@@ -78,7 +79,7 @@ class FirstBootIT {
     Files.writeString(powerOff, "#!/bin/sh\necho \"poweroff $*\" >> '" + powerOffCalls + "'\n");
     Files.setPosixFilePermissions(powerOff, PosixFilePermissions.fromString("rwxr-xr-x"));
     repo = JobRepo.create(tmp);
-    imds = FakeImds.start(INSTANCE_ID, MotoServer.REGION, AMI_ID);
+    imds = MetadataService.start(INSTANCE_ID, MotoServer.REGION, AMI_ID);
     imds.userData(USER_DATA);
     aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
     s3().createBucket(b -> b.bucket(BUCKET));

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
+import dev.amipipeline.local.MetadataService;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.testing.IamUsers;
 import dev.amipipeline.testing.MotoExtension;
@@ -45,7 +46,7 @@ class InstanceRoleIT {
 
   @TempDir Path tmp;
   private Path root;
-  private FakeImds imds;
+  private MetadataService imds;
   private AwsClients aws;
   private IamUsers iam;
 
@@ -57,7 +58,7 @@ class InstanceRoleIT {
     Path powerOff = tmp.resolve("poweroff");
     Files.writeString(powerOff, "#!/bin/sh\necho poweroff >> '" + tmp.resolve("poweroff.calls") + "'\n");
     Files.setPosixFilePermissions(powerOff, PosixFilePermissions.fromString("rwxr-xr-x"));
-    imds = FakeImds.start(INSTANCE_ID, MotoServer.REGION, FirstBootIT.AMI_ID);
+    imds = MetadataService.start(INSTANCE_ID, MotoServer.REGION, FirstBootIT.AMI_ID);
     imds.userData(FirstBootIT.USER_DATA);
     aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
     aws.s3(Region.of(MotoServer.REGION)).createBucket(b -> b.bucket(BUCKET));

@@ -1,17 +1,11 @@
 package dev.amipipeline.launcher;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.amipipeline.testing.Shell;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * A project's repository as the instance sees it: a local bare git repository (branch main, tag v1)
@@ -78,13 +72,13 @@ final class JobRepo {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    git(dir, "init", "-q", "--bare", bare.toString());
-    git(work, "init", "-q", "-b", "main");
-    git(work, "add", ".");
-    git(work, "commit", "-q", "-m", "job scripts");
-    git(work, "tag", "v1");
-    git(work, "push", "-q", "--tags", bare.toString(), "main");
-    String commit = git(work, "rev-parse", "HEAD").strip();
+    Shell.git(dir, "init", "-q", "--bare", bare.toString());
+    Shell.git(work, "init", "-q", "-b", "main");
+    Shell.git(work, "add", ".");
+    Shell.git(work, "commit", "-q", "-m", "job scripts");
+    Shell.git(work, "tag", "v1");
+    Shell.git(work, "push", "-q", "--tags", bare.toString(), "main");
+    String commit = Shell.git(work, "rev-parse", "HEAD").strip();
     return new JobRepo(bare, commit);
   }
 
@@ -101,14 +95,5 @@ final class JobRepo {
     Path file = dir.resolve(name);
     Files.writeString(file, text);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-  }
-
-  private static String git(Path dir, String... args) {
-    List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(),
-        "-c", "user.name=Job Author", "-c", "user.email=author@example.invalid"));
-    cmd.addAll(List.of(args));
-    Shell.Result r = Shell.run(cmd, Map.of(), Duration.ofSeconds(30));
-    assertThat(r.exitCode()).as("git %s: %s", List.of(args), r.err()).isZero();
-    return r.out();
   }
 }

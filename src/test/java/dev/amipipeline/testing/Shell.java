@@ -86,6 +86,18 @@ public final class Shell {
     }
   }
 
+  /** Runs git in {@code dir} as a fixed author and returns what it printed; a failing git fails the test. */
+  public static String git(Path dir, String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("git", "-C", dir.toString(),
+        "-c", "user.name=Job Author", "-c", "user.email=author@example.invalid"));
+    command.addAll(List.of(args));
+    Result r = run(command, Map.of(), Duration.ofSeconds(30));
+    if (r.exitCode() != 0) {
+      throw new AssertionError("git " + String.join(" ", args) + " failed: " + r.err());
+    }
+    return r.out();
+  }
+
   /** The command line of {@code java -jar target/ami.jar args…}. */
   public static List<String> amiCommand(String... args) {
     List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", JAR.toString()));

@@ -1,4 +1,4 @@
-package dev.amipipeline.launcher;
+package dev.amipipeline.local;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -20,10 +20,11 @@ import java.util.function.BooleanSupplier;
 /**
  * The EC2 instance metadata service as an instance launched with HttpTokens=required sees it, on
  * 127.0.0.1 and a free port: a session token only by PUT with a TTL header, every other request
- * refused (401) without a live token, and a spot interruption notice a test can switch on. The real
- * service exists only on EC2, so the first-boot tests talk to this one.
+ * refused (401) without a live token, the instance's identity and user-data, and a spot
+ * interruption notice that can be switched on. The real service exists only on EC2: local
+ * instances ({@code ami launch --local}) and the first-boot tests talk to this one.
  */
-final class FakeImds implements AutoCloseable {
+public final class MetadataService implements AutoCloseable {
 
   static final String TOKEN_PATH = "/latest/api/token";
   static final String TOKEN_HEADER = "X-aws-ec2-metadata-token";
@@ -44,17 +45,17 @@ final class FakeImds implements AutoCloseable {
   private final String region;
   private final String amiId;
 
-  private FakeImds(HttpServer server, String instanceId, String region, String amiId) {
+  private MetadataService(HttpServer server, String instanceId, String region, String amiId) {
     this.server = server;
     this.instanceId = instanceId;
     this.region = region;
     this.amiId = amiId;
   }
 
-  static FakeImds start(String instanceId, String region, String amiId) {
+  public static MetadataService start(String instanceId, String region, String amiId) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-      FakeImds imds = new FakeImds(server, instanceId, region, amiId);
+      MetadataService imds = new MetadataService(server, instanceId, region, amiId);
       server.createContext("/", imds::handle);
       server.start();
       return imds;
@@ -63,40 +64,40 @@ final class FakeImds implements AutoCloseable {
     }
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
   /** The instance's user-data; null means the instance has none (404). */
-  void userData(String text) {
+  public void userData(String text) {
     this.userData = text;
   }
 
   /** Tokens live at most this long, whatever TTL was asked for (as if their TTL ran out). */
-  void maxTokenLifetime(Duration lifetime) {
+  public void maxTokenLifetime(Duration lifetime) {
     this.maxTokenLifetime = lifetime;
   }
 
   /** From the moment {@code condition} holds, spot/instance-action answers with a notice. */
-  void spotNoticeWhen(BooleanSupplier condition) {
+  public void spotNoticeWhen(BooleanSupplier condition) {
     this.spotNotice = condition;
   }
 
   /** What the notice says EC2 will do: terminate (one-time requests), stop or hibernate. */
-  void spotAction(String action) {
+  public void spotAction(String action) {
     this.spotAction = action;
   }
 
-  int tokensIssued() {
+  public int tokensIssued() {
     return tokensIssued.get();
   }
 
   /** Requests other than the token PUT that came without a live token and were refused. */
-  int refusedRequests() {
+  public int refusedRequests() {
     return refusedRequests.get();
   }
 
-  int spotNoticesServed() {
+  public int spotNoticesServed() {
     return spotNoticesServed.get();
   }
 

@@ -1,0 +1,169 @@
+package dev.amipipeline.local;
+
+import dev.amipipeline.common.AmiException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * An instance the emulator launched, booted for real on this machine: its AMI's local image under
+ * systemd-nspawn, behind an overlay that takes every change (so the image stays as baked and the
+ * boot copies nothing), on the host's network, with the metadata stand-in serving its identity and
+ * user-data. The image's own first-boot unit runs under its own systemd; when it powers off, the
+ * container ends.
+ */
+public final class LocalInstance implements AutoCloseable {
+
+  /** The emulator's instance, as the metadata service describes it. */
+  public record Identity(String instanceId, String amiId, String region, String userData) {
+    public Identity {
+      Objects.requireNonNull(instanceId, "instanceId");
+      Objects.requireNonNull(amiId, "amiId");
+      Objects.requireNonNull(region, "region");
+    }
+  }
+
+  /**
+   * How the instance side reaches AWS here, and what to simulate.
+   *
+   * @param awsEnvironment AWS_ENDPOINT_URL and the credentials that stand in for an instance profile
+   * @param logSyncSeconds how often first-boot copies the log to S3; null = its default
+   * @param spotInterruptAfter when the spot interruption notice appears, counted from the boot; null = never
+   */
+  public record Settings(Map<String, String> awsEnvironment, Integer logSyncSeconds, Duration spotInterruptAfter) {
+    public Settings {
+      awsEnvironment = Map.copyOf(awsEnvironment);
+      if (logSyncSeconds != null && logSyncSeconds < 1) {
+        throw new IllegalArgumentException("logSyncSeconds must be positive or null");
+      }
+      if (spotInterruptAfter != null && spotInterruptAfter.isNegative()) {
+        throw new IllegalArgumentException("spotInterruptAfter must not be negative");
+      }
+    }
+  }
+
+  private static final int LOG_TAIL = 10;
+
+  private final Machine machine;
+  private final MetadataService metadata;
+
+  private LocalInstance(Machine machine, MetadataService metadata) {
+    this.machine = machine;
+    this.metadata = metadata;
+  }
+
+  public static LocalInstance boot(LocalPaths paths, Identity identity, Settings settings, Clock clock,
+      PrintWriter progress) {
+    MetadataService metadata = MetadataService.start(identity.instanceId(), identity.region(), identity.amiId());
+    metadata.userData(identity.userData());
+    Path dir = null;
+    try {
+      dir = Machine.newFolder(paths.machines(), identity.instanceId(), progress);
+      Path lower = new ImageStore(paths.images()).unpacked(identity.amiId());
+      writeOverrides(dir.resolve("upper"), environment(metadata.endpoint(), settings));
+      if (settings.spotInterruptAfter() != null) {
+        Instant notice = clock.instant().plus(settings.spotInterruptAfter());
+        metadata.spotNoticeWhen(() -> !clock.instant().isBefore(notice));
+      }
+      Machine machine = Machine.boot(identity.instanceId(), dir, lower,
+          NspawnArgv.boot(identity.instanceId(), dir.resolve("root"), Map.of()), progress);
+      return new LocalInstance(machine, metadata);
+    } catch (IOException | RuntimeException e) {
+      metadata.close();
+      if (dir != null) {
+        HostCommand.removeTreeQuietly(dir);
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new AmiException.Failed("cannot prepare " + dir + " for " + identity.instanceId() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  static Map<String, String> environment(URI metadataEndpoint, Settings settings) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("AMI_IMDS_ENDPOINT", metadataEndpoint.toString());
+    env.putAll(new TreeMap<>(settings.awsEnvironment()));
+    if (settings.logSyncSeconds() != null) {
+      env.put("AMI_LOG_SYNC_SECONDS", settings.logSyncSeconds().toString());
+    }
+    return env;
+  }
+
+  /** Into the overlay's upper layer, before the boot: the image itself stays as baked. */
+  private static void writeOverrides(Path upper, Map<String, String> environment) throws IOException {
+    Path dropIn = upper.resolve(InstanceOverrides.DROP_IN);
+    Files.createDirectories(dropIn.getParent());
+    Files.writeString(dropIn, InstanceOverrides.firstBootDropIn(environment), StandardCharsets.UTF_8);
+    // It holds credentials: root only, like an instance's own secrets.
+    Files.setPosixFilePermissions(dropIn, PosixFilePermissions.fromString("rw-------"));
+    Files.createDirectories(upper.resolve(InstanceOverrides.ENDED).getParent());
+    Files.createSymbolicLink(upper.resolve(InstanceOverrides.SSH_UNIT), Path.of("/dev/null"));
+  }
+
+  /**
+   * The instance's state as EC2 would name it: {@code running} while first-boot has not ended,
+   * {@code shutting-down} after, {@code terminated} once the container is gone.
+   */
+  public String state() {
+    if (!machine.running()) {
+      return "terminated";
+    }
+    return Files.exists(machine.files().resolve(InstanceOverrides.ENDED)) ? "shutting-down" : "running";
+  }
+
+  /** Waits up to {@code timeout} for the container to end; true when it has. */
+  public boolean awaitPowerOff(Duration timeout) {
+    return machine.awaitExit(timeout);
+  }
+
+  /** Halts the container (its systemd stops the first-boot unit, which passes SIGTERM to the job). */
+  public void halt() {
+    machine.stop();
+  }
+
+  /** The last lines first-boot logged on the instance, for when it left no exit status. */
+  public List<String> firstBootLogTail() {
+    Path log = machine.files().resolve("var/log/ami-pipeline/first-boot.log");
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return lines.subList(Math.max(0, lines.size() - LOG_TAIL), lines.size());
+    } catch (IOException e) {
+      return List.of("(no " + log.getFileName() + " on the instance: " + machine.consoleTail() + ")");
+    }
+  }
+
+  /** Where the metadata stand-in listens (127.0.0.1 and a free port). */
+  public URI metadataEndpoint() {
+    return metadata.endpoint();
+  }
+
+  /** systemd-nspawn's exit code once the container is gone: 0 after a power-off. */
+  public Optional<Integer> exitCode() {
+    return machine.running() ? Optional.empty() : Optional.of(machine.exitCode());
+  }
+
+  /** Halts the container if it runs, deletes its folder (the overlay's changes), stops the metadata stand-in. */
+  @Override
+  public void close() {
+    try {
+      machine.close();
+    } finally {
+      metadata.close();
+    }
+  }
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Boots a root filesystem under systemd-nspawn for as long as its caller wants it, and never longer:
+#
+#   machine.sh NAME DIR [--overlay LOWER] -- systemd-nspawn ARGUMENTS...
+#
+# DIR is the machine's folder: its root filesystem is DIR/root, nspawn's output goes to
+# DIR/console.log. With --overlay, DIR/root is an overlay of DIR/upper (the machine's changes, and
+# what the caller put there before) over the read-only LOWER, mounted in this script's own mount
+# namespace (the caller runs it under unshare --mount): the mount is never in the host's mount
+# table and goes away with the last process of the namespace, however it ends.
+#
+# The caller holds this script's stdin open. The line "stop" halts the machine.
+# The end of stdin without it means the caller is gone, whatever ended it (kill -9 included: the
+# kernel closes the pipe); the machine is halted the same way and DIR is deleted, since nobody else
+# will. Exits with systemd-nspawn's exit code.
+#
+# Halting: SIGTERM to nspawn, which asks the container's systemd to shut down; after
+# AMI_MACHINE_STOP_GRACE_SECONDS (10) every process of the container is killed. Killing nspawn alone
+# would not do: the container runs on without it.
+set -uo pipefail
+
+name="$1"
+dir="$2"
+shift 2
+lower=""
+if [[ "${1:-}" == --overlay ]]; then
+  lower="$2"
+  shift 2
+fi
+[[ "${1:-}" == -- ]] && shift
+root="$dir/root"
+exec 3<&0 </dev/null
+grace="${AMI_MACHINE_STOP_GRACE_SECONDS:-10}"
+
+if [[ -n "$lower" ]]; then
+  if [[ "$(readlink /proc/self/ns/mnt)" == "$(readlink /proc/1/ns/mnt)" ]]; then
+    echo "machine.sh: --overlay needs a mount namespace of its own (unshare --mount --propagation private)" >&2
+    exit 2
+  fi
+  mkdir -p "$dir/upper" "$dir/work" "$root"
+  if ! mount -t overlay overlay -o "lowerdir=$lower,upperdir=$dir/upper,workdir=$dir/work" "$root"; then
+    echo "machine.sh: cannot mount the overlay of $lower on $root" >&2
+    exit 1
+  fi
+fi
+
+# Output to a file, not to the caller: a caller that died would leave nspawn writing into a broken
+# pipe.
+"$@" 3<&- >>"$dir/console.log" 2>&1 &
+nspawn=$!
+killer=""
+abandoned=false
+
+# Kills every process whose root directory is the machine's root (same device and inode, as seen
+# through /proc/PID/root): the container's init, and with it its whole PID namespace.
+kill_container() {
+  local link
+  while IFS= read -r link; do
+    link="${link#/proc/}"
+    kill -KILL "${link%/root}" 2>/dev/null
+  done < <(find -L /proc -mindepth 2 -maxdepth 2 -name root -samefile "$root" 2>/dev/null)
+}
+
+# shellcheck disable=SC2317 # called by the traps
+halt_machine() {
+  [[ -n "$killer" ]] && return 0
+  kill -TERM "$nspawn" 2>/dev/null || return 0
+  (
+    sleeper=""
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    sleep "$grace" 3<&- &
+    sleeper=$!
+    wait "$sleeper"
+    kill_container
+  ) &
+  killer=$!
+}
+trap halt_machine USR1
+trap 'abandoned=true; halt_machine' USR2
+
+# The caller's end of the pipe, read in the background so that the main loop can wait for nspawn
+# (through fd 3: a background command's stdin is /dev/null).
+(
+  if IFS= read -r line <&3 && [[ "$line" == stop ]]; then
+    kill -USR1 $$
+  else
+    kill -USR2 $$
+  fi
+) &
+watcher=$!
+
+while :; do
+  wait "$nspawn"
+  status=$?
+  # wait returns early when a trapped signal arrives; only a reaped nspawn is gone for good.
+  kill -0 "$nspawn" 2>/dev/null || break
+done
+
+# From here on the machine is down: a late word from the caller changes nothing.
+trap '' USR1 USR2
+kill "$watcher" 2>/dev/null
+[[ -n "$killer" ]] && kill -TERM "$killer" 2>/dev/null
+wait 2>/dev/null
+# nspawn killed from outside leaves its container and its propagation folder behind.
+kill_container
+rm -rf "/run/systemd/nspawn/propagate/$name"
+[[ -n "$lower" ]] && umount "$root"
+if [[ "$abandoned" == true ]]; then
+  rm -rf "$dir"
+fi
+exit "$status"
