@@ -98,6 +98,14 @@ variable "custom_endpoint_ec2" {
   description = "Send EC2 calls here instead of AWS (a local emulator); empty = AWS."
 }
 
+# Packer's SDK retries a throttled call 3 times by default, waiting 0.5-1 s, then twice as long each
+# time; 6 retries ride out heavy throttling and still give up within about a minute.
+variable "max_retries" {
+  type        = number
+  default     = 6
+  description = "Retries of a throttled or failed EC2 call before Packer gives up."
+}
+
 # ---- how Packer reaches the builder --------------------------------------------------------------
 
 variable "communicator" {
@@ -249,6 +257,7 @@ source "amazon-ebs" "image" {
   region              = var.region
   ami_regions         = var.ami_regions
   custom_endpoint_ec2 = var.custom_endpoint_ec2
+  max_retries         = var.max_retries
   instance_type       = var.instance_type
   source_ami          = var.source_ami
 
@@ -284,6 +293,10 @@ source "amazon-ebs" "image" {
   tags            = var.tags
   snapshot_tags   = var.snapshot_tags
   run_tags        = var.run_tags
+
+  # AMI names are unique per bake, so this never deregisters anything; it skips Packer's AMI name
+  # pre-check, the one call Packer makes without retrying it when throttled.
+  force_deregister = true
 
   communicator              = var.communicator
   ssh_username              = var.ssh_username

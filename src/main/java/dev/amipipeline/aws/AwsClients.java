@@ -44,6 +44,13 @@ public final class AwsClients implements AutoCloseable {
   /** Attempts per call unless AWS_MAX_ATTEMPTS / aws.maxAttempts says otherwise. */
   static final int DEFAULT_MAX_ATTEMPTS = 10;
 
+  /**
+   * The longest one call may take, retries and backoff included. Ten throttled attempts with
+   * backoff can take a minute or two and an endpoint that accepts but never answers a minute per
+   * attempt; past this bound the command gives up with one clear line instead of stalling.
+   */
+  public static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(45);
+
   private final Region region;
   private final URI endpoint;
   private final AwsCredentialsProvider credentials;
@@ -209,7 +216,8 @@ public final class AwsClients implements AutoCloseable {
   private <B extends AwsClientBuilder<B, ?>> B configure(B builder, Region r, RetryStrategy retry) {
     builder.region(r)
         .credentialsProvider(credentials)
-        .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(retry).build());
+        .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(retry)
+            .apiCallTimeout(API_CALL_TIMEOUT).build());
     if (builder instanceof software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<?, ?> sync) {
       sync.httpClient(http);
     }

@@ -8,9 +8,9 @@ import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.project.Tags;
+import dev.amipipeline.prune.LeakedBuilders;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Image;
@@ -166,11 +167,14 @@ public final class Bake {
   private BakeResult.Baked buildAndRecord(Recipe recipe, PackerRunner packer) {
     Plan plan = recipe.plan;
     String project = plan.project().name();
-    BakeLock lock = new BakeLock(aws.ssm(Region.of(plan.buildRegion())), plan.names(), clock, progress);
+    BakeLock lock = new BakeLock(aws.ssm(Region.of(plan.buildRegion())), plan.names(), clock, progress,
+        BakeLock.Processes.local());
     try (Interruption interruption = Interruption.install(packer::interrupt);
-        BakeLock.Lease lease = lock.acquire(new BakeLock.Holder(hostName(), ProcessHandle.current().pid(), plan.started()));
+        BakeLock.Lease lease = lock.acquire(
+            new BakeLock.Holder(BakeLock.localHost(), ProcessHandle.current().pid(), plan.started()));
         WorkDir work = WorkDir.create(project);
         BuilderHost.Session builder = builderHost == null ? null : builderHost.start(plan.project())) {
+      endLeakedBuilders(plan, "an earlier bake left it running");
       SshTarget ssh = builder == null ? settings.ssh() : builder.target();
       BuildSpec build = recipe.build(work.path(), ssh);
       if (build.localMode()) {
@@ -181,9 +185,13 @@ public final class Bake {
       if (recipe.version.needsPluginInit()) {
         stageTemplate(plan.template(), work.path().resolve("template"));
       }
-      for (List<String> command : recipe.commands(work.path(), ssh)) {
-        stopIfInterrupted(interruption, project);
-        runPacker(packer, command, work.path(), project, plan.started(), interruption);
+      try {
+        for (List<String> command : recipe.commands(work.path(), ssh)) {
+          stopIfInterrupted(interruption, project);
+          runPacker(packer, command, work.path(), project, plan.started(), interruption);
+        }
+      } finally {
+        endLeakedBuilders(plan, "Packer exited and left it running");
       }
       Map<String, String> amis = readManifest(build.manifest(), plan.regions());
       List<String> notes = new ArrayList<>();
@@ -193,6 +201,25 @@ public final class Bake {
       }
       return record(recipe, build, amis, notes);
     }
+  }
+
+  /**
+   * Under the lock and with no Packer of ours running, a live builder of the project is a leak (a
+   * killed bake's, or one whose terminate call failed): end it with its key pair and group. Never
+   * fails the bake; what cannot be removed now, ami prune removes later.
+   */
+  private void endLeakedBuilders(Plan plan, String why) {
+    String project = plan.project().name();
+    try {
+      LeakedBuilders.end(aws.ec2(Region.of(plan.buildRegion())), plan.buildRegion(), project,
+              line -> progress.println("ami: builder of " + project + " (" + why + "): " + line))
+          .forEach((resource, reason) -> progress.println("ami: warning: could not remove " + resource + ": " + reason
+              + "; ami prune removes it later"));
+    } catch (SdkException e) {
+      progress.println("ami: warning: could not look for leaked builders of " + project + ": " + e.getMessage()
+          + "; ami prune removes them later");
+    }
+    progress.flush();
   }
 
   /** Every AMI available, tagged and hardened first; then SSM in each region; then the history. */
@@ -315,14 +342,6 @@ public final class Bake {
       return future.join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException cause ? cause : e;
-    }
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("unknown-host");
     }
   }
 

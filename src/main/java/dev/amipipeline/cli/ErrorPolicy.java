@@ -1,5 +1,6 @@
 package dev.amipipeline.cli;
 
+import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.ExitCode;
 import java.io.PrintWriter;
@@ -10,6 +11,7 @@ import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
@@ -35,12 +37,23 @@ final class ErrorPolicy implements IExecutionExceptionHandler, IParameterExcepti
           ? "" : aws.awsErrorDetails().errorCode();
       String service = aws.awsErrorDetails() == null ? "AWS" : aws.awsErrorDetails().serviceName();
       String detail = aws.awsErrorDetails() == null ? aws.getMessage() : aws.awsErrorDetails().errorMessage();
-      if (ACCESS_DENIED.contains(code)) {
-        return new Verdict(ExitCode.FAILED, "access denied by AWS (" + service + " " + code + "): "
-            + oneLine(detail) + " — grant the permission to these credentials (policies in scripts/iam/)");
-      }
       String what = code.isEmpty() ? "HTTP " + aws.statusCode() : code;
+      // A 403 whose body the SDK could not read is a denial all the same.
+      if (ACCESS_DENIED.contains(code) || code.isEmpty() && aws.statusCode() == 403) {
+        String why = oneLine(detail);
+        return new Verdict(ExitCode.FAILED, "access denied by AWS (" + service + " " + what + ")"
+            + (why.isEmpty() ? "" : ": " + why) + " — grant the permission to these credentials (policies in scripts/iam/)");
+      }
+      if (aws.isThrottlingException()) {
+        return new Verdict(ExitCode.FAILED, "AWS kept throttling (" + service + " " + what + ") through every retry:"
+            + " try again later; throttling is shared by everything that calls this account and region");
+      }
       return new Verdict(ExitCode.FAILED, service + " error " + what + ": " + oneLine(detail));
+    }
+    if (e instanceof ApiCallTimeoutException) {
+      return new Verdict(ExitCode.FAILED, "AWS did not complete a call within " + AwsClients.API_CALL_TIMEOUT.toSeconds()
+          + " s, retries included (every attempt failed, was throttled or went unanswered) — check --endpoint-url /"
+          + " network and try again later");
     }
     if (e instanceof SdkClientException sdk) {
       return new Verdict(ExitCode.FAILED, "cannot reach AWS: " + rootMessage(sdk)

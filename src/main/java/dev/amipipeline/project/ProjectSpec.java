@@ -1,7 +1,9 @@
 package dev.amipipeline.project;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The JSON shape of {@code packer/projects/<name>.json}. Absent optional fields take their defaults
@@ -105,7 +107,8 @@ public record ProjectSpec(
     public Run {
       ref = ref == null ? "main" : ref;
       user = user == null ? "root" : user;
-      env = env == null ? Map.of() : Map.copyOf(env);
+      // Not Map.copyOf: a null value must reach the validator ("must be a string"), not fail here.
+      env = env == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(env));
       terminateOnExit = terminateOnExit == null || terminateOnExit;
       timeoutMinutes = timeoutMinutes == null ? 0 : timeoutMinutes;
     }

@@ -31,6 +31,9 @@ public final class ProjectValidator {
   private static final Set<String> KNOWN_REGIONS =
       Region.regions().stream().map(Region::id).collect(Collectors.toUnmodifiableSet());
 
+  /** The most a Standard SSM parameter holds; the run configuration is written as one. */
+  public static final int RUN_CONFIG_MAX_CHARS = 4096;
+
   /** One problem: where and what. */
   public record Problem(String path, String message) {
     @Override
@@ -205,6 +208,14 @@ public final class ProjectValidator {
     }
     if (run.timeoutMinutes() < 0) {
       problem("run.timeoutMinutes", "must be 0 (no timeout) or more, was " + run.timeoutMinutes());
+    }
+    if (problems.isEmpty()) {
+      // Found only when the bake records it, after Packer has run for minutes: check it now.
+      int size = RunConfig.of(run).toJson().length();
+      if (size > RUN_CONFIG_MAX_CHARS) {
+        problem("run", "is " + size + " characters as JSON, more than the " + RUN_CONFIG_MAX_CHARS + " an SSM"
+            + " parameter holds: keep long values in parameters of their own, written as ssm:/path in run.env");
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What one region holds that decides whether an image may go, read once and handed to the {@link
@@ -20,6 +21,7 @@ import java.util.Optional;
  * @param instances every instance that is not terminated
  * @param launchTemplateImages the image of every version of every launch template
  * @param amiVersions per project, the versions of {@code <prefix>/<project>/ami-id}
+ * @param abandonedBakes the projects whose bake lock is held by a process of this host that has ended
  * @param notes what the reader could not find out, for the report
  */
 public record Inventory(
@@ -29,6 +31,7 @@ public record Inventory(
     List<Instance> instances,
     List<LaunchTemplateImage> launchTemplateImages,
     Map<String, List<AmiVersion>> amiVersions,
+    Set<String> abandonedBakes,
     List<String> notes) {
 
   public Inventory {
@@ -38,7 +41,14 @@ public record Inventory(
     instances = List.copyOf(instances);
     launchTemplateImages = List.copyOf(launchTemplateImages);
     amiVersions = Map.copyOf(amiVersions);
+    abandonedBakes = Set.copyOf(abandonedBakes);
     notes = List.copyOf(notes);
+  }
+
+  /** An inventory without abandoned bakes. */
+  public Inventory(String region, List<Image> images, List<Snapshot> bakeSnapshots, List<Instance> instances,
+      List<LaunchTemplateImage> launchTemplateImages, Map<String, List<AmiVersion>> amiVersions, List<String> notes) {
+    this(region, images, bakeSnapshots, instances, launchTemplateImages, amiVersions, Set.of(), notes);
   }
 
   /**

@@ -13,6 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -43,12 +46,23 @@ public final class InventoryReader {
   private final SsmClient ssm;
   private final String account;
   private final String ssmPrefix;
+  private final Predicate<String> lockAbandoned;
 
   public InventoryReader(Ec2Client ec2, SsmClient ssm, String account, String ssmPrefix) {
+    this(ec2, ssm, account, ssmPrefix, lockValue -> false);
+  }
+
+  /**
+   * @param lockAbandoned whether a bake lock with this value is held by a bake that has ended (the
+   *     bake decides; its builders are then ended at once)
+   */
+  public InventoryReader(Ec2Client ec2, SsmClient ssm, String account, String ssmPrefix,
+      Predicate<String> lockAbandoned) {
     this.ec2 = ec2;
     this.ssm = ssm;
     this.account = account;
     this.ssmPrefix = ssmPrefix;
+    this.lockAbandoned = lockAbandoned;
   }
 
   public Inventory read(String region, Collection<String> projects) {
@@ -60,8 +74,36 @@ public final class InventoryReader {
       versions.put(project, new ProjectParameters(ssm, new ParameterNames(ssmPrefix, project)).amiIdHistory());
     }
     List<Inventory.LaunchTemplateImage> templates = launchTemplateImages(notes);
-    List<Inventory.Instance> instances = liveInstances();
-    return new Inventory(region, images, snapshots, instances, templates, versions, notes);
+    List<Inventory.Instance> instances = liveInstances(ec2);
+    Set<String> abandoned = abandonedBakes(projects, instances, notes);
+    return new Inventory(region, images, snapshots, instances, templates, versions, abandoned, notes);
+  }
+
+  /**
+   * The projects with a live builder whose bake lock is held by a bake that has ended. The lock is read
+   * only when there is a builder, so a prune without one makes no extra call.
+   */
+  private Set<String> abandonedBakes(Collection<String> projects, List<Inventory.Instance> instances,
+      List<String> notes) {
+    Set<String> abandoned = new TreeSet<>();
+    Set<String> building = instances.stream().flatMap(i -> i.builderOf().stream()).collect(Collectors.toSet());
+    for (String project : projects) {
+      ParameterNames names = new ParameterNames(ssmPrefix, project);
+      if (building.contains(project) && lockAbandoned.test(lockValue(names))) {
+        abandoned.add(project);
+        notes.add(project + ": the bake holding " + names.bakeLock() + " has ended without cleaning up; its"
+            + " builders go now");
+      }
+    }
+    return abandoned;
+  }
+
+  private String lockValue(ParameterNames names) {
+    try {
+      return ssm.getParameter(b -> b.name(names.bakeLock())).parameter().value();
+    } catch (ParameterNotFoundException e) {
+      return "";
+    }
   }
 
   private Filter ownedByAccount() {
@@ -96,8 +138,11 @@ public final class InventoryReader {
         .toList();
   }
 
-  private List<Inventory.Instance> liveInstances() {
-    return ec2.describeInstancesPaginator(b -> b.filters(filter("instance-state-name", LIVE_STATES)))
+  /** Every instance that is not terminated, of those matching {@code filters}. */
+  static List<Inventory.Instance> liveInstances(Ec2Client ec2, Filter... filters) {
+    List<Filter> all = new ArrayList<>(List.of(filters));
+    all.add(filter("instance-state-name", LIVE_STATES));
+    return ec2.describeInstancesPaginator(b -> b.filters(all))
         .reservations().stream()
         .flatMap(r -> r.instances().stream())
         .map(i -> new Inventory.Instance(i.instanceId(), i.imageId(), i.state().nameAsString(), i.launchTime(),
@@ -150,7 +195,7 @@ public final class InventoryReader {
     }
   }
 
-  private static Filter filter(String name, String value) {
+  static Filter filter(String name, String value) {
     return Filter.builder().name(name).values(value).build();
   }
 

@@ -96,10 +96,8 @@ public final class Planner {
       List<ImagePlan> images = new ArrayList<>();
       verdicts.get(r.project()).forEach((image, reasons) -> images.add(new ImagePlan(image, reasons,
           snapshotsByImage.getOrDefault(image.id(), Set.of()).stream().map(s -> snapshotPlan(s, deleted)).toList())));
-      List<BuilderPlan> builders = staleBuilders.stream()
-          .filter(b -> b.builderOf().orElseThrow().equals(r.project()))
-          .map(b -> builderPlan(b, staleBuilders))
-          .toList();
+      List<BuilderPlan> builders = builderPlans(staleBuilders.stream()
+          .filter(b -> b.builderOf().orElseThrow().equals(r.project())).toList(), staleBuilders, inventory.instances());
       projects.add(new ProjectPlan(r.project(), r.keep(), minAge, images, orphans(r.project()), builders));
     }
     return new PrunePlan(inventory.region(), projects, notes);
@@ -209,21 +207,33 @@ public final class Planner {
         .toList();
   }
 
+  /**
+   * Builders left running 6 hours, and every builder of a project whose bake lock is held by a process
+   * of this host that has ended (a killed bake: nothing will ever clean up after it).
+   */
   private List<Instance> staleBuilders(Set<String> projects) {
     return inventory.instances().stream()
         .filter(i -> i.builderOf().filter(projects::contains).isPresent())
         .filter(i -> !GONE.contains(i.state()))
-        .filter(i -> !i.launched().plus(STALE_BUILDER_AGE).isAfter(now))
+        .filter(i -> !i.launched().plus(STALE_BUILDER_AGE).isAfter(now)
+            || inventory.abandonedBakes().contains(i.builderOf().get()) && i.launched().isBefore(now))
         .sorted(Comparator.comparing(Instance::id))
         .toList();
   }
 
-  /** The builder's packer_* key pair and groups, unless an instance that stays still uses them. */
-  private BuilderPlan builderPlan(Instance builder, List<Instance> staleBuilders) {
-    Set<String> leaving = staleBuilders.stream().map(Instance::id).collect(Collectors.toSet());
-    List<Instance> staying = inventory.instances().stream()
-        .filter(i -> !leaving.contains(i.id()) && !"terminated".equals(i.state()))
+  /**
+   * For each of {@code builders}, its packer_* key pair and groups, unless an instance that stays
+   * still uses them; {@code leaving} are all builders that go, {@code instances} every live instance.
+   */
+  static List<BuilderPlan> builderPlans(List<Instance> builders, List<Instance> leaving, List<Instance> instances) {
+    Set<String> leavingIds = leaving.stream().map(Instance::id).collect(Collectors.toSet());
+    List<Instance> staying = instances.stream()
+        .filter(i -> !leavingIds.contains(i.id()) && !"terminated".equals(i.state()))
         .toList();
+    return builders.stream().map(b -> builderPlan(b, staying)).toList();
+  }
+
+  private static BuilderPlan builderPlan(Instance builder, List<Instance> staying) {
     String key = builder.keyName();
     boolean keyFree = key != null && key.startsWith(PACKER_PREFIX)
         && staying.stream().noneMatch(i -> key.equals(i.keyName()));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class BakeLockHolderTest {
@@ -29,6 +30,35 @@ class BakeLockHolderTest {
     assertThat(h.isStale(START.plus(Duration.ofHours(3)))).isFalse();
     assertThat(h.isStale(START.plus(Duration.ofHours(3)).plusSeconds(1))).isTrue();
     assertThat(h.isStale(START.plus(Duration.ofMinutes(5)))).isFalse();
+  }
+
+  @Test
+  void abandonedOnlyWhenItsProcessOnThisHostHasEnded() {
+    BakeLock.Holder h = new BakeLock.Holder("ci-3", 77, START);
+    BakeLock.Processes none = pid -> Optional.empty();
+    BakeLock.Processes holderRuns = pid -> Optional.of(START.minusSeconds(2));
+    BakeLock.Processes startUnknown = pid -> Optional.of(Instant.MIN);
+    BakeLock.Processes pidReused = pid -> Optional.of(START.plus(Duration.ofMinutes(30)));
+    BakeLock.Processes startRoundedUp = pid -> Optional.of(START.plusSeconds(1));
+
+    assertThat(h.abandonedOn("ci-3", none)).isTrue();
+    assertThat(h.abandonedOn("ci-3", pidReused)).isTrue();
+    assertThat(h.abandonedOn("ci-3", holderRuns)).isFalse();
+    assertThat(h.abandonedOn("ci-3", startUnknown)).isFalse();
+    assertThat(h.abandonedOn("ci-3", startRoundedUp)).as("start times are known to about a second").isFalse();
+    assertThat(h.abandonedOn("ci-4", none)).as("another host's processes cannot be seen from here").isFalse();
+  }
+
+  @Test
+  void theRealProcessTableKnowsThisProcessAndNotAnEndedOne() throws Exception {
+    Process ended = new ProcessBuilder("true").start();
+    ended.waitFor();
+    BakeLock.Holder me = new BakeLock.Holder(BakeLock.localHost(), ProcessHandle.current().pid(), Instant.now());
+    BakeLock.Holder gone = new BakeLock.Holder(BakeLock.localHost(), ended.pid(), Instant.now());
+
+    assertThat(BakeLock.abandonedHere(me.toJson())).isFalse();
+    assertThat(BakeLock.abandonedHere(gone.toJson())).isTrue();
+    assertThat(BakeLock.abandonedHere("not a holder")).isFalse();
   }
 
   @Test

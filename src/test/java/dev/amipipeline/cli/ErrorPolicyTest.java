@@ -7,6 +7,7 @@ import dev.amipipeline.common.ExitCode;
 import java.net.ConnectException;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 
@@ -33,6 +34,16 @@ class ErrorPolicyTest {
   }
 
   @Test
+  void aForbiddenAnswerWithoutAnErrorCodeIsADenialToo() {
+    Ec2Exception e = (Ec2Exception) Ec2Exception.builder().statusCode(403)
+        .awsErrorDetails(AwsErrorDetails.builder().serviceName("Ssm").build()).build();
+    ErrorPolicy.Verdict v = ErrorPolicy.judge(e);
+    assertThat(v.exitCode()).isEqualTo(ExitCode.FAILED);
+    assertThat(v.message()).isEqualTo("access denied by AWS (Ssm HTTP 403) — grant the permission to these credentials"
+        + " (policies in scripts/iam/)");
+  }
+
+  @Test
   void unreachableEndpointIsOneLineExitOne() {
     SdkClientException e = SdkClientException.builder().message("Unable to execute HTTP request: refused")
         .cause(new ConnectException("Connection refused")).build();
@@ -49,6 +60,25 @@ class ErrorPolicyTest {
     ErrorPolicy.Verdict v = ErrorPolicy.judge(e);
     assertThat(v.exitCode()).isEqualTo(ExitCode.FAILED);
     assertThat(v.message()).isEqualTo("Ec2 error HTTP 500: Internal Server Error");
+  }
+
+  @Test
+  void throttlingThatOutlastsTheRetriesSaysToTryLater() {
+    Ec2Exception e = (Ec2Exception) Ec2Exception.builder().statusCode(503)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode("RequestLimitExceeded").serviceName("Ec2")
+            .errorMessage("Request limit exceeded.").build())
+        .build();
+    ErrorPolicy.Verdict v = ErrorPolicy.judge(e);
+    assertThat(v.exitCode()).isEqualTo(ExitCode.FAILED);
+    assertThat(v.message()).startsWith("AWS kept throttling (Ec2 RequestLimitExceeded) through every retry: try again later")
+        .doesNotContain("\n");
+  }
+
+  @Test
+  void aCallThatOutlastsItsTimeoutNamesTheBound() {
+    ErrorPolicy.Verdict v = ErrorPolicy.judge(ApiCallTimeoutException.create(45_000));
+    assertThat(v.exitCode()).isEqualTo(ExitCode.FAILED);
+    assertThat(v.message()).startsWith("AWS did not complete a call within 45 s, retries included").doesNotContain("\n");
   }
 
   @Test

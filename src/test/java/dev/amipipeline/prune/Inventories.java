@@ -6,9 +6,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Builds {@link Inventory} values for planner tests, the way the reader would fill them. */
 final class Inventories {
@@ -21,6 +23,7 @@ final class Inventories {
   final List<Inventory.Instance> instances = new ArrayList<>();
   final List<Inventory.LaunchTemplateImage> templates = new ArrayList<>();
   final Map<String, List<AmiVersion>> versions = new LinkedHashMap<>();
+  final Set<String> abandonedBakes = new HashSet<>();
 
   static Instant hour(long h) {
     return T0.plusSeconds(3600 * h);
@@ -93,7 +96,13 @@ final class Inventories {
     return this;
   }
 
+  /** The project's bake lock is held by a bake that has ended. */
+  Inventories abandonedBake(String project) {
+    abandonedBakes.add(project);
+    return this;
+  }
+
   Inventory build() {
-    return new Inventory(REGION, images, snapshots, instances, templates, versions, List.of());
+    return new Inventory(REGION, images, snapshots, instances, templates, versions, abandonedBakes, List.of());
   }
 }

@@ -228,6 +228,25 @@ class PlannerTest {
   }
 
   @Test
+  void aKilledBakesBuildersGoAtOnceWhateverTheirAge() {
+    SecurityGroup packer = new SecurityGroup("sg-p", "packer_p");
+    Inventories inv = new Inventories()
+        .image("ami-1", "demo", hour(1))
+        .builder("i-leaked", "demo", NOW.minus(Duration.ofMinutes(3)), "running", "packer_p", packer)
+        .builder("i-later", "demo", NOW.plusSeconds(5), "pending", "packer_q")
+        .builder("i-other", "other", NOW.minus(Duration.ofMinutes(3)), "running", "packer_o")
+        .abandonedBake("demo")
+        .abandonedBake("other");
+    ProjectPlan p = plan(inv, 1).projects().get(0);
+    assertThat(p.staleBuilders()).extracting(b -> b.instance().id(), PrunePlan.BuilderPlan::keyPair,
+            PrunePlan.BuilderPlan::securityGroupIds)
+        .as("launched after the plan was made: a bake that took over the lock meanwhile")
+        .containsExactly(tuple("i-leaked", "packer_p", List.of("sg-p")));
+    assertThat(plan(new Inventories().builder("i-young", "demo", NOW.minus(Duration.ofMinutes(3)), "running",
+        "packer_y"), 1).staleBuilders()).as("without an abandoned bake, young builders stay").isEmpty();
+  }
+
+  @Test
   void keepBelowOneAndDuplicateProjectsAreRefused() {
     assertThatThrownBy(() -> new Retention("demo", 0)).hasMessageContaining("at least 1");
     Inventory empty = new Inventories().build();

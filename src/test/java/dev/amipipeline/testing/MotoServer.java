@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real moto_server (AWS API emulator) on 127.0.0.1 and a free port, owned by one test class.
@@ -129,14 +128,7 @@ public final class MotoServer implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Shell.stop(process);
     // moto_server may run behind a launcher script: end its children too.
     process.descendants().forEach(ProcessHandle::destroyForcibly);
   }

@@ -74,6 +74,18 @@ public final class Shell {
     return pb.start();
   }
 
+  /** Asks {@code p} to end (SIGTERM), and kills it when it has not within five seconds. */
+  public static void stop(Process p) {
+    p.destroy();
+    try {
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Runs git in {@code dir} as a fixed author and returns what it printed; a failing git fails the test. */
   public static String git(Path dir, String... args) {
     List<String> command = new java.util.ArrayList<>(List.of("git", "-C", dir.toString(),

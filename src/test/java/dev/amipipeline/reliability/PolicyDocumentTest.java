@@ -1,0 +1,146 @@
+package dev.amipipeline.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.amipipeline.testing.IamUsers;
+import dev.amipipeline.testing.Shell;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The resource scoping of scripts/iam/, checked on the documents: moto enforces actions for every
+ * service but compares resources only for S3 (see IamUsers), so which parameters and roles a policy
+ * reaches is read here with IAM's own matching rules (case-insensitive actions; {@code *} and
+ * {@code ?} wildcards in both). Conditions are not evaluated: the tests check they are there.
+ */
+class PolicyDocumentTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> DEMO =
+      Map.of("PROJECT", "demo", "LOG_BUCKET", "ml-logs", "LOG_PREFIX", "runs", "ACCOUNT_ID", "123456789012");
+  private static final String SSM = "arn:aws:ssm:us-east-1:123456789012:parameter";
+
+  /** The Allow statements of a policy document. */
+  private record Policy(List<JsonNode> statements) {
+    static Policy of(String role) throws IOException {
+      JsonNode doc = JSON.readTree(IamUsers.policy(role, DEMO));
+      List<JsonNode> statements = new ArrayList<>();
+      doc.path("Statement").forEach(statements::add);
+      return new Policy(statements);
+    }
+
+    boolean allows(String action, String resource) {
+      return statements.stream().anyMatch(s -> "Allow".equals(s.path("Effect").asText())
+          && values(s.path("Action")).anyMatch(a -> matches(a, action, true))
+          && values(s.path("Resource")).anyMatch(r -> matches(r, resource, false)));
+    }
+
+    /** The condition keys of the statements that allow {@code action}. */
+    List<String> conditionsOn(String action) {
+      return statements.stream().filter(s -> values(s.path("Action")).anyMatch(a -> matches(a, action, true)))
+          .flatMap(s -> {
+            List<String> keys = new ArrayList<>();
+            s.path("Condition").fields().forEachRemaining(op -> op.getValue().fieldNames()
+                .forEachRemaining(k -> keys.add(op.getKey() + " " + k)));
+            return keys.stream();
+          }).toList();
+    }
+
+    private static Stream<String> values(JsonNode node) {
+      List<String> list = new ArrayList<>();
+      if (node.isArray()) {
+        node.forEach(n -> list.add(n.asText()));
+      } else if (!node.isMissingNode()) {
+        list.add(node.asText());
+      }
+      return list.stream();
+    }
+
+    private static boolean matches(String pattern, String value, boolean ignoreCase) {
+      String regex = Pattern.quote(pattern).replace("*", "\\E.*\\Q").replace("?", "\\E.\\Q");
+      return Pattern.compile(regex, ignoreCase ? Pattern.CASE_INSENSITIVE : 0).matcher(value).matches();
+    }
+  }
+
+  @Test
+  void everyDocumentIsAPolicyOfNamedAllowStatementsWithItsPlaceholdersFilled() throws IOException {
+    try (Stream<Path> files = Files.list(Shell.REPO.resolve("scripts/iam"))) {
+      List<Path> policies = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+      assertThat(policies).extracting(p -> p.getFileName().toString())
+          .contains("bake.json", "launch.json", "prune.json", "instance.json");
+      for (Path p : policies) {
+        String role = p.getFileName().toString().replace(".json", "");
+        String text = IamUsers.policy(role, DEMO);
+        JsonNode doc = JSON.readTree(text);
+        assertThat(doc.path("Version").asText()).as(role).isEqualTo("2012-10-17");
+        assertThat(doc.path("Statement")).as(role).isNotEmpty().allSatisfy(s -> {
+          assertThat(s.path("Sid").asText()).as(role).matches("[A-Za-z0-9]+");
+          assertThat(s.path("Effect").asText()).as(role).isEqualTo("Allow");
+        });
+        assertThat(text).as(role + ": every placeholder is one of the documented ones")
+            .doesNotContain("PROJECT", "LOG_BUCKET", "LOG_PREFIX", "ACCOUNT_ID");
+      }
+    }
+  }
+
+  @Test
+  void theInstanceRoleReadsOnlyItsProjectsParametersAndWritesOnlyUnderItsLogPrefix() throws IOException {
+    Policy instance = Policy.of("instance");
+
+    assertThat(instance.allows("ssm:GetParameter", SSM + "/ami-pipeline/demo/run")).isTrue();
+    assertThat(instance.allows("ssm:GetParameter", SSM + "/ami-pipeline/demo/secrets/token")).isTrue();
+    assertThat(instance.allows("ssm:GetParameter", SSM + "/ami-pipeline/ml/run")).as("another project's").isFalse();
+    assertThat(instance.allows("ssm:GetParameter", SSM + "/ami-pipeline/demo-old/run")).as("a longer name").isFalse();
+    assertThat(instance.allows("ssm:GetParameter", SSM + "/prod/db/password")).isFalse();
+    assertThat(instance.allows("s3:PutObject", "arn:aws:s3:::ml-logs/runs/demo/i-0abc/job.log")).isTrue();
+    assertThat(instance.allows("s3:PutObject", "arn:aws:s3:::ml-logs/runs/ml/i-0abc/job.log")).isFalse();
+    assertThat(instance.allows("s3:PutObject", "arn:aws:s3:::other-bucket/runs/demo/x")).isFalse();
+    assertThat(Stream.of("ssm:PutParameter", "ssm:GetParametersByPath", "s3:GetObject", "s3:DeleteObject",
+            "ec2:TerminateInstances", "ec2:DescribeInstances", "iam:PassRole"))
+        .noneMatch(a -> instance.allows(a, "*") || instance.allows(a, SSM + "/ami-pipeline/demo/run")
+            || instance.allows(a, "arn:aws:s3:::ml-logs/runs/demo/x"));
+    assertThat(instance.conditionsOn("kms:Decrypt")).containsExactly("StringLike kms:ViaService");
+  }
+
+  @Test
+  void pruneDeletesOnlyTaggedImagesAndSnapshotsAndEndsOnlyBuildersAndStartsNothing() throws IOException {
+    Policy prune = Policy.of("prune");
+
+    assertThat(prune.allows("ec2:DeregisterImage", "arn:aws:ec2:us-east-1::image/ami-0abc")).isTrue();
+    assertThat(prune.conditionsOn("ec2:DeregisterImage")).containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
+    assertThat(prune.conditionsOn("ec2:DeleteSnapshot")).containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
+    assertThat(prune.conditionsOn("ec2:TerminateInstances")).containsExactly("Null ec2:ResourceTag/ami-pipeline:builder");
+    assertThat(Stream.of("ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateImage", "ssm:PutParameter",
+        "ssm:DeleteParameter", "iam:PassRole")).noneMatch(a -> prune.allows(a, "*"));
+  }
+
+  @Test
+  void bakeWritesParametersOnlyUnderThePrefixAndPassesNoRole() throws IOException {
+    Policy bake = Policy.of("bake");
+
+    assertThat(bake.allows("ssm:PutParameter", SSM + "/ami-pipeline/demo/ami-id")).isTrue();
+    assertThat(bake.allows("ssm:DeleteParameter", SSM + "/ami-pipeline/demo/bake-lock")).isTrue();
+    assertThat(bake.allows("ssm:PutParameter", SSM + "/prod/db/password")).isFalse();
+    assertThat(bake.allows("iam:PassRole", "arn:aws:iam::123456789012:role/admin")).isFalse();
+  }
+
+  @Test
+  void launchPassesOnlyThePipelinesRolesAndOnlyToEc2() throws IOException {
+    Policy launch = Policy.of("launch");
+
+    assertThat(launch.allows("iam:PassRole", "arn:aws:iam::123456789012:role/ami-pipeline-ml")).isTrue();
+    assertThat(launch.allows("iam:PassRole", "arn:aws:iam::123456789012:role/admin")).isFalse();
+    assertThat(launch.conditionsOn("iam:PassRole")).containsExactly("StringEquals iam:PassedToService");
+    assertThat(Stream.of("ec2:DeregisterImage", "ec2:DeleteSnapshot", "ec2:TerminateInstances", "ssm:PutParameter"))
+        .noneMatch(a -> launch.allows(a, "*"));
+  }
+}
