@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.core.exception.SdkException;
 
@@ -29,10 +30,16 @@ final class CdsTrainingCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @Option(names = "--help-only", description = "Only render the usage messages (for help and version).")
+  boolean helpOnly;
+
   @Override
   public Integer call() {
     spec.root().commandLine().getUsageMessage();
     spec.root().subcommands().values().forEach(c -> c.getUsageMessage());
+    if (helpOnly) {
+      return 0;
+    }
     Path projects = Path.of(System.getenv().getOrDefault("AMI_HOME", "."), "packer/projects");
     if (Files.isDirectory(projects)) {
       new ProjectRepository(projects).loadAll().forEach(p -> Json.write(p.spec()));
@@ -52,6 +59,10 @@ final class CdsTrainingCommand implements Callable<Integer> {
           () -> aws.ec2().runInstances(b -> b.imageId("ami-12345678").minCount(1).maxCount(1)),
           () -> aws.ec2().deregisterImage(b -> b.imageId("ami-12345678")),
           () -> aws.ec2().deleteSnapshot(b -> b.snapshotId("snap-12345678")),
+          () -> aws.ec2().createTags(b -> b.resources("ami-12345678").tags(t -> t.key("k").value("v"))),
+          () -> aws.ec2().modifyImageAttribute(b -> b.imageId("ami-12345678").imdsSupport(a -> a.value("v2.0"))),
+          () -> aws.ec2().waiter().waitUntilImageAvailable(b -> b.imageIds("ami-12345678")),
+          () -> aws.ssm().putParameter(b -> b.name("/ami-pipeline/cds/lock").value("v").overwrite(false)),
           () -> aws.s3(aws.region()).headObject(b -> b.bucket("cds-training").key("k")));
       calls.forEach(expectRefusal());
     }
