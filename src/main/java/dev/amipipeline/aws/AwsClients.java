@@ -7,16 +7,21 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkSystemSetting;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -225,6 +230,44 @@ public final class AwsClients implements AutoCloseable {
       builder.endpointOverride(endpoint);
     }
     return builder;
+  }
+
+  /**
+   * Runs the SDK's one-time set-up (class initialisation, endpoint rules, marshalling, signing) on a
+   * daemon thread, so it overlaps the command's own start (picocli, project files) instead of
+   * preceding its first call. The clients it builds stop each request before it is sent.
+   */
+  public static void warmUpInBackground() {
+    Thread thread = new Thread(() -> {
+      ClientOverrideConfiguration neverSend = ClientOverrideConfiguration.builder()
+          .addExecutionInterceptor(new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+              throw new WarmedUp();
+            }
+          })
+          .retryStrategy(AwsRetryStrategy.doNotRetry())
+          .build();
+      AwsCredentialsProvider anyKeys = StaticCredentialsProvider.create(AwsBasicCredentials.create("warm", "up"));
+      try (Ec2Client ec2 = Ec2Client.builder().region(Region.US_EAST_1).credentialsProvider(anyKeys)
+              .overrideConfiguration(neverSend).build();
+          SsmClient ssm = SsmClient.builder().region(Region.US_EAST_1).credentialsProvider(anyKeys)
+              .overrideConfiguration(neverSend).build()) {
+        ec2.describeImages(b -> b.owners("self"));
+        ssm.getParameter(b -> b.name("/warm-up"));
+      } catch (WarmedUp | SdkClientException expected) {
+        // stopped before sending: the work was the point
+      }
+    }, "aws-warm-up");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Thrown by the warm-up clients in place of sending. */
+  private static final class WarmedUp extends RuntimeException {
+    WarmedUp() {
+      super("warm-up request not sent", null, false, false);
+    }
   }
 
   @SuppressWarnings("unchecked")

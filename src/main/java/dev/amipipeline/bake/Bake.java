@@ -185,21 +185,35 @@ public final class Bake {
       if (recipe.version.needsPluginInit()) {
         stageTemplate(plan.template(), work.path().resolve("template"));
       }
+      boolean packerSucceeded = false;
       try {
         for (List<String> command : recipe.commands(work.path(), ssh)) {
           stopIfInterrupted(interruption, project);
           runPacker(packer, command, work.path(), project, plan.started(), interruption);
         }
+        packerSucceeded = true;
       } finally {
+        if (!packerSucceeded) {
+          endLeakedBuilders(plan, "Packer exited and left it running");
+        }
+      }
+      // A Packer that succeeded ended its builder: the check for one it missed runs while the AMI
+      // is recorded, and ends before the lock is released.
+      CompletableFuture<Void> leftovers = inBackground(() -> {
         endLeakedBuilders(plan, "Packer exited and left it running");
+        return null;
+      });
+      try {
+        Map<String, String> amis = readManifest(build.manifest(), plan.regions());
+        List<String> notes = new ArrayList<>();
+        if (builder != null) {
+          stopIfInterrupted(interruption, project);
+          notes.addAll(builder.keep(plan.regions().stream().map(amis::get).toList()));
+        }
+        return record(recipe, build, amis, notes);
+      } finally {
+        await(leftovers);
       }
-      Map<String, String> amis = readManifest(build.manifest(), plan.regions());
-      List<String> notes = new ArrayList<>();
-      if (builder != null) {
-        stopIfInterrupted(interruption, project);
-        notes.addAll(builder.keep(plan.regions().stream().map(amis::get).toList()));
-      }
-      return record(recipe, build, amis, notes);
     }
   }
 

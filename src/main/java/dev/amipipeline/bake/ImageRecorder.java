@@ -9,7 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
@@ -56,13 +62,35 @@ final class ImageRecorder {
     List<String> resources = new ArrayList<>(snapshots);
     resources.add(0, amiId);
     List<Tag> ec2Tags = tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
-    // Packer tags too, but snapshots of copies may miss them, and CreateTags is idempotent.
-    ec2.createTags(b -> b.resources(resources).tags(ec2Tags));
-    requireImdsV2(ec2, region, amiId, notes);
-    if (deprecateAt != null) {
-      deprecate(region, amiId, deprecateAt, notes);
-    }
+    // Three independent round trips, so they overlap.
+    notes.addAll(allAtOnce(List.of(
+        () -> {
+          // Packer tags too, but snapshots of copies may miss them, and CreateTags is idempotent.
+          ec2.createTags(b -> b.resources(resources).tags(ec2Tags));
+          return Optional.empty();
+        },
+        () -> requireImdsV2(ec2, region, amiId),
+        () -> deprecateAt == null ? Optional.empty() : deprecate(region, amiId, deprecateAt))));
     return snapshots;
+  }
+
+  /** Runs the steps concurrently; returns their notes in order, or throws the first step's failure. */
+  private static List<String> allAtOnce(List<Callable<Optional<String>>> steps) {
+    ExecutorService pool = Executors.newFixedThreadPool(steps.size());
+    try {
+      List<String> notes = new ArrayList<>();
+      for (Future<Optional<String>> step : pool.invokeAll(steps)) {
+        step.get().ifPresent(notes::add);
+      }
+      return notes;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : new AmiException.Failed(e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AmiException.Failed("interrupted while tagging the AMI", e);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** Writes run, snapshot-ids and ami-id (last) in the region's Parameter Store; returns the ami-id version. */
@@ -71,35 +99,36 @@ final class ImageRecorder {
   }
 
   /** Instances from the AMI then get IMDSv2 only (tokens required), whatever launches them. */
-  private static void requireImdsV2(Ec2Client ec2, String region, String amiId, List<String> notes) {
+  private static Optional<String> requireImdsV2(Ec2Client ec2, String region, String amiId) {
     try {
       ec2.modifyImageAttribute(b -> b.imageId(amiId).imdsSupport(a -> a.value("v2.0")));
     } catch (AwsServiceException e) {
       if (!notImplemented(e)) {
         throw e;
       }
-      notes.add("IMDSv2 not set on " + amiId + " in " + region + ": the endpoint does not implement it ("
+      return Optional.of("IMDSv2 not set on " + amiId + " in " + region + ": the endpoint does not implement it ("
           + code(e) + ")");
-      return;
     }
     if (describe(ec2, amiId).imdsSupport() != ImdsSupportValues.V2_0) {
-      notes.add("IMDSv2 not recorded on " + amiId + " in " + region
+      return Optional.of("IMDSv2 not recorded on " + amiId + " in " + region
           + ": the endpoint ignored imdsSupport (the first-boot script uses IMDSv2 anyway)");
     }
+    return Optional.empty();
   }
 
   /** Tried once: an endpoint without it answers 500, which retrying only makes slower. */
-  private void deprecate(String region, String amiId, Instant at, List<String> notes) {
+  private Optional<String> deprecate(String region, String amiId, Instant at) {
     try {
       aws.ec2Once(Region.of(region)).enableImageDeprecation(b -> b.imageId(amiId).deprecateAt(at));
+      return Optional.empty();
     } catch (AwsServiceException e) {
       if (!notImplemented(e)) {
         throw e;
       }
-      notes.add("deprecation time not set on " + amiId + " in " + region
+      return Optional.of("deprecation time not set on " + amiId + " in " + region
           + ": the endpoint does not implement EnableImageDeprecation (" + code(e) + ")");
     } catch (SdkClientException e) {
-      notes.add("deprecation time not set on " + amiId + " in " + region + ": " + e.getMessage());
+      return Optional.of("deprecation time not set on " + amiId + " in " + region + ": " + e.getMessage());
     }
   }
 

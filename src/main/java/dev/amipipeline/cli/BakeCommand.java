@@ -140,6 +140,7 @@ final class BakeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    AwsClients.warmUpInBackground();
     BakeSettings settings = settings();
     List<Project> projects = target.all ? global.projects().loadAll() : List.of(global.projects().load(target.project));
     if (projects.isEmpty()) {
