@@ -138,11 +138,15 @@ class Bench:
             shutil.copy(REPO / "packer/projects/demo.json", self.projects / f"{name}.json")
         self.history = workdir / "ami-history.md"
 
-    def row(self, row, metric, ours, baseline=None, unit="", target="", ok=None, ratio=None):
-        if ratio is None and isinstance(ours, (int, float)) and isinstance(baseline, (int, float)) and ours:
-            ratio = baseline / ours
+    def row(self, row, metric, ours, baseline=None, unit="", target="", ok=None):
+        """One line of the table; ratio is always ours ÷ baseline (below 1: ours is smaller or faster)."""
+        ratio = None
+        if isinstance(ours, (int, float)) and not isinstance(ours, bool) and isinstance(baseline, (int, float)) \
+                and baseline:
+            ratio = ours / baseline
         self.rows.append({"row": row, "metric": metric, "ours": ours, "baseline": baseline, "unit": unit,
                           "ratio": ratio, "target": target, "ok": ok})
+        log(f"  {metric}: {ours} vs {baseline} {unit}".rstrip())
 
     def seed(self, images, snapshots=2, newest=3, project="bench"):
         subprocess.run([sys.executable, str(BENCH / "seed.py"), "--endpoint", self.stack.moto_url, "--project",
@@ -185,8 +189,8 @@ class Bench:
         mutations = reqs.get("DeregisterImage", 0) + reqs.get("DeleteSnapshot", 0)
         reads = ours_stats["total"] - mutations
         minimal = reqs.get("DeregisterImage") == deleted and reqs.get("DeleteSnapshot") == 2 * deleted
-        self.row(1, f"prune {n} images × 2 snapshots: wall", round(ours, 2), round(base, 2), "s", "≥ 30×",
-                 ok=base / ours >= 30)
+        self.row(1, f"prune {n} images × 2 snapshots: wall", round(ours, 2), round(base, 2), "s",
+                 "≤ 0.033 (30× faster)", ok=base / ours >= 30)
         self.row(1, "AWS requests", ours_stats["total"], base_stats["total"], "",
                  f"{deleted} + {2 * deleted} + reads", ok=minimal)
         self.row(1, "read requests (describes)", reads, base_stats["total"] - mutations, "")
@@ -212,8 +216,8 @@ class Bench:
         errors = 0 if proc.returncode == 0 else 1
         errors += sum(1 for line in proc.stdout.splitlines() if "failed" in line.lower())
         state = self.end_state()
-        self.row(2, f"prune {n} images under EC2 limits: wall", round(took, 2), round(floor, 2), "s",
-                 "≤ 1.15 × floor", ratio=took / floor if floor else None, ok=floor and took <= 1.15 * floor)
+        self.row(2, f"prune {n} images under EC2 limits: wall vs the buckets' floor", round(took, 2), round(floor, 2),
+                 "s", "≤ 1.15", ok=bool(floor) and took <= 1.15 * floor)
         self.row(2, "throttled requests (retried)", stats["throttled"], None, "")
         self.row(2, "errors surfaced to the user", errors, None, "", "0", ok=errors == 0)
         self.row(2, "images left", len(state["images"]), None, "", "3", ok=len(state["images"]) == 3)
@@ -241,9 +245,9 @@ class Bench:
         env = self.stack.env()
         quoted = [" ".join(_q(c) for c in cmd) for cmd in (ours_cmd, cli_cmd)]
         ours, cli = hyperfine(quoted, env, self.args.runs)
-        self.row(3, "launch: AWS requests", ours_requests, cli_requests, "", "2", ok=ours_requests == 2, ratio=None)
-        self.row(3, "launch: wall (median)", round(ours, 3), round(cli, 3), "s", "≤ 1.5 × aws CLI",
-                 ratio=ours / cli, ok=ours <= 1.5 * cli)
+        self.row(3, "launch: AWS requests (ours 2 = GetParameter + RunInstances)", ours_requests, cli_requests, "",
+                 "2", ok=ours_requests == 2)
+        self.row(3, "launch: wall (median)", round(ours, 3), round(cli, 3), "s", "≤ 1.5", ok=ours <= 1.5 * cli)
         user_data = len(b"AMI_PROJECT=demo\n")
         self.row(3, "user-data bytes", user_data, len(baseline_user_data.encode()), "B", "17", ok=user_data == 17)
 
@@ -266,7 +270,8 @@ class Bench:
         counter.write_text("")
         _, took = run(nightly, env)
         runs = len(counter.read_text().split())
-        self.row(4, "nightly, nothing changed: Packer runs", runs, first_runs, "", "0", ok=runs == 0, ratio=None)
+        self.row(4, "nightly, nothing changed: Packer runs (baseline: first night)", runs, first_runs, "", "0",
+                 ok=runs == 0)
         self.row(4, "nightly, nothing changed: wall", round(took, 2), None, "s", "≤ 5 s", ok=took <= 5)
 
     def driver_overhead(self):
@@ -286,8 +291,7 @@ class Bench:
             _, took = run(argv, env, cwd=REPO)
             direct.append(took)
         o, d = statistics.median(ours), statistics.median(direct)
-        self.row(5, "bake: wall (median)", round(o, 2), round(d, 2), "s", "overhead ≤ 1 s", ratio=o / d,
-                 ok=o - d <= 1.0)
+        self.row(5, "bake: wall (median) vs packer build alone", round(o, 2), round(d, 2), "s", "")
         self.row(5, "bake: driver overhead", round(o - d, 2), None, "s", "≤ 1 s", ok=o - d <= 1.0)
 
     def first_boot(self):
@@ -347,14 +351,12 @@ class Bench:
             [f"{AMI} --help", f"env AMI_NO_CDS=1 {AMI} --help", "aws --version",
              list_ours, f"env AMI_NO_CDS=1 {list_ours}", "aws ec2 describe-images --owners self"],
             env, self.args.runs)
-        self.row(7, "ami --help", round(help_ours, 3), round(aws_version, 3), "s", "≤ 0.35 s",
-                 ratio=help_ours / aws_version, ok=help_ours <= 0.35)
-        self.row(7, "ami --help without the AppCDS archive", round(help_nocds, 3), None, "s", "before",
-                 ratio=help_nocds / help_ours)
-        self.row(7, "ami list (first AWS call)", round(list_cds, 3), round(aws_describe, 3), "s", "",
-                 ratio=list_cds / aws_describe)
-        self.row(7, "ami list without the AppCDS archive", round(list_nocds, 3), None, "s", "before",
-                 ratio=list_nocds / list_cds)
+        self.row(7, "ami --help vs aws --version", round(help_ours, 3), round(aws_version, 3), "s", "≤ 0.35 s",
+                 ok=help_ours <= 0.35)
+        self.row(7, "ami --help: AppCDS archive vs none", round(help_ours, 3), round(help_nocds, 3), "s", "")
+        self.row(7, "ami list (first AWS call) vs aws ec2 describe-images", round(list_cds, 3), round(aws_describe, 3),
+                 "s", "")
+        self.row(7, "ami list: AppCDS archive vs none", round(list_cds, 3), round(list_nocds, 3), "s", "")
 
     def memory(self):
         n = self.args.memory_images
@@ -403,7 +405,7 @@ def table(rows):
         if isinstance(v, bool):
             return "yes" if v else "no"
         return f"{v:g}" if isinstance(v, float) else str(v)
-    head = ["row", "what", "ours", "baseline", "unit", "ratio", "target", "met"]
+    head = ["row", "what", "ours", "baseline", "unit", "ours÷baseline", "target", "met"]
     lines = [[str(r["row"]), r["metric"], fmt(r["ours"]), fmt(r["baseline"]), r["unit"],
               "" if r["ratio"] is None else f"{r['ratio']:.2f}×", r["target"],
               "" if r["ok"] is None else ("yes" if r["ok"] else "NO")] for r in rows]
@@ -420,23 +422,30 @@ def main():
     p.add_argument("--rows", default="1,2,3,4,5,6,7,8", help="which rows, e.g. 3,7")
     p.add_argument("--images", type=int, default=300, help="row 1: images to prune")
     p.add_argument("--throttle-images", type=int, default=150, help="row 2: images to prune under EC2's limits")
-    p.add_argument("--memory-images", type=int, default=2000, help="row 8: images for the memory figures")
+    # moto answers one DescribeImages over 2,000 tagged images in ~50 s, past the CLI's 45 s bound per
+    # call (real EC2 pages them in about a second): 1,000 keeps every call of row 8 under it.
+    p.add_argument("--memory-images", type=int, default=1000, help="row 8: images for the memory figures")
     p.add_argument("--runs", type=int, default=5, help="repetitions of the timed rows")
     args = p.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="ami-bench-"))
     bench = Bench(args, workdir)
+    failed = None
     try:
         for n in (int(x) for x in args.rows.split(",")):
             ROWS[n](bench)
+    except (SystemExit, Exception) as e:  # the rows measured so far are still worth printing
+        failed = f"bench: stopped early: {e}"
     finally:
         bench.stack.close()
         shutil.rmtree(workdir, ignore_errors=True)
+    if failed:
+        log(failed)
     if args.json:
         print(json.dumps({"machine": machine(), "rows": bench.rows}, indent=2))
     else:
         print(f"machine: {machine()}")
         print(table(bench.rows))
-    return 0 if all(r["ok"] is not False for r in bench.rows) else 1
+    return 0 if not failed and all(r["ok"] is not False for r in bench.rows) else 1
 
 
 def machine():
