@@ -111,6 +111,11 @@ class LocalInstanceIT {
 
   @AfterAll
   static void stopServers() {
+    if (state != null) {
+      // Unpacked images hold absolute symlinks (/usr/bin/awk → /etc/alternatives/…): removed here, JUnit's
+      // own clean-up of the temporary folder would warn once for each of them.
+      host("rm", "-rf", "--one-file-system", state.toString());
+    }
     if (jobs != null) {
       jobs.close();
     }
