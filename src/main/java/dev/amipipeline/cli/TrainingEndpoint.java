@@ -4,10 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -21,6 +19,8 @@ import java.util.regex.Pattern;
  * It answers only what the training run asks; nothing about it is AWS's behaviour.
  */
 final class TrainingEndpoint implements AutoCloseable {
+
+  private static final String HOST = "127.0.0.1";
 
   private static final Pattern ACTION = Pattern.compile("(?:^|&)Action=([A-Za-z]+)");
 
@@ -71,14 +71,14 @@ final class TrainingEndpoint implements AutoCloseable {
   }
 
   static TrainingEndpoint start() throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    HttpServer server = HttpServer.create(new InetSocketAddress(HOST, 0), 0);
     server.createContext("/", TrainingEndpoint::answer);
     server.start();
     return new TrainingEndpoint(server);
   }
 
   URI uri() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return URI.create("http://" + HOST + ":" + server.getAddress().getPort());
   }
 
   private static void answer(HttpExchange exchange) throws IOException {
@@ -93,7 +93,7 @@ final class TrainingEndpoint implements AutoCloseable {
       body = JSON_BODIES.getOrDefault(target.substring(target.indexOf('.') + 1), "{}");
       type = "application/x-amz-json-1.1";
     } else {
-      Matcher action = ACTION.matcher(URLDecoder.decode(request, StandardCharsets.UTF_8));
+      Matcher action = ACTION.matcher(request); // action names are never escaped
       if (!action.find()) { // S3: HeadObject and friends need only the status
         exchange.getResponseHeaders().add("ETag", "\"cds\"");
         exchange.sendResponseHeaders(200, -1);
