@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the first-boot launcher from the uploaded launcher/ folder (AMI_LAUNCHER_SRC):
 #   /opt/ami-pipeline/first-boot                      the script (0755)
+#   /opt/ami-pipeline/lib/*.sh                        the libraries it sources (0644)
 #   /etc/systemd/system/ami-first-boot.service        the unit, enabled for multi-user.target
 #   /etc/ami-pipeline/env                             AMI_SSM_PREFIX=<prefix>
 # and the tools the script needs beyond git and the AWS CLI: curl and jq (the run configuration is
@@ -29,6 +30,10 @@ for file in first-boot "$UNIT"; do
     exit 1
   fi
 done
+if ! compgen -G "$src/lib/*.sh" >/dev/null; then
+  log "error: $src/lib/ has no libraries: the template uploads the repository's launcher/ folder, lib/ included"
+  exit 1
+fi
 
 # Commands, not packages: Amazon Linux has curl from curl-minimal.
 missing=()
@@ -41,6 +46,9 @@ if ((${#missing[@]} > 0)); then
 fi
 
 install -D -m 0755 "$src/first-boot" "$root/opt/ami-pipeline/first-boot"
+# Replaced whole, so a library an older launcher had does not linger.
+rm -rf "$root/opt/ami-pipeline/lib"
+install -D -m 0644 -t "$root/opt/ami-pipeline/lib" "$src"/lib/*.sh
 install -D -m 0644 "$src/$UNIT" "$root/etc/systemd/system/$UNIT"
 install -d -m 0755 "$root/etc/ami-pipeline"
 printf 'AMI_SSM_PREFIX=%s\n' "$prefix" >"$root/etc/ami-pipeline/env"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Fails the bake when the image would not work or is not clean: the launcher is installed and
-# enabled with the right SSM prefix, first-boot's tools are there, and 80-cleanup.sh left nothing
-# of the builder behind. Lists every problem, then exits 1 if there was one. lib.sh has what
-# all provisioners share.
+# Fails the bake when the image would not work or is not clean: the launcher is installed (with
+# its libraries) and enabled with the right SSM prefix, first-boot's tools are there, and
+# 80-cleanup.sh left nothing of the builder behind. Lists every problem, then exits 1 if there was
+# one. lib.sh has what all provisioners share.
 set -euo pipefail
 
 PROVISIONER=90-validate
@@ -18,7 +18,15 @@ problem() {
 }
 
 # The launcher.
-[[ -x "$root/opt/ami-pipeline/first-boot" ]] || problem "/opt/ami-pipeline/first-boot is missing or not executable"
+if [[ -x "$root/opt/ami-pipeline/first-boot" ]]; then
+  # Sourced, first-boot loads its libraries from lib/ beside it and runs nothing.
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+  if ! loaded="$(env -u AMI_LAUNCHER_LIB bash -c 'source "$1"' first-boot "$root/opt/ami-pipeline/first-boot" 2>&1)"; then
+    problem "/opt/ami-pipeline/first-boot cannot load its libraries from /opt/ami-pipeline/lib: ${loaded##*$'\n'}"
+  fi
+else
+  problem "/opt/ami-pipeline/first-boot is missing or not executable"
+fi
 [[ -f "$root/etc/systemd/system/$UNIT" ]] || problem "/etc/systemd/system/$UNIT is missing"
 if [[ -n "$root" ]]; then
   enabled="$(systemctl --root="$root" is-enabled "$UNIT" 2>/dev/null || true)"

@@ -280,6 +280,27 @@ launcher_env() {
   [ "$(systemctl --root="$AMI_ROOT" is-enabled ami-first-boot.service)" = enabled ]
 }
 
+@test "50-launcher installs lib/ beside first-boot, replaced whole on a second install" {
+  launcher_env
+  run -0 bash "$prov/50-launcher.sh"
+  lib="$AMI_ROOT/opt/ami-pipeline/lib"
+  [ "$(cd "$repo/launcher/lib" && echo *.sh)" = "$(cd "$lib" && echo *.sh)" ]
+  for file in "$repo"/launcher/lib/*.sh; do
+    cmp "$file" "$lib/${file##*/}"
+    [ "$(stat -c %a "$lib/${file##*/}")" = 644 ]
+  done
+  # Installed, first-boot finds them: it gets as far as the stamp check.
+  mkdir -p "$AMI_ROOT/var/lib/ami-pipeline"
+  echo "2026-01-01T00:00:00Z exited" >"$AMI_ROOT/var/lib/ami-pipeline/done"
+  run -0 env -u AMI_LAUNCHER_LIB "$AMI_ROOT/opt/ami-pipeline/first-boot"
+  [[ "$output" == *"the job already finished on an earlier boot"* ]]
+
+  echo 'old() { :; }' >"$lib/retired.sh"
+  run -0 bash "$prov/50-launcher.sh"
+  [ ! -e "$lib/retired.sh" ]
+  [ -f "$lib/log.sh" ]
+}
+
 @test "50-launcher: a bad SSM prefix or missing sources fail and install nothing" {
   launcher_env
   for bad in "" "ami-pipeline" "/aws/reserved" "/a b"; do
@@ -288,6 +309,10 @@ launcher_env() {
   done
   AMI_LAUNCHER_SRC="$BATS_TEST_TMPDIR/nowhere" run -1 bash "$prov/50-launcher.sh"
   [[ "$output" == *"$BATS_TEST_TMPDIR/nowhere/first-boot is missing: the template uploads the repository's launcher/ folder"* ]]
+  mkdir "$BATS_TEST_TMPDIR/no-lib"
+  cp "$repo/launcher/first-boot" "$repo/launcher/ami-first-boot.service" "$BATS_TEST_TMPDIR/no-lib/"
+  AMI_LAUNCHER_SRC="$BATS_TEST_TMPDIR/no-lib" run -1 bash "$prov/50-launcher.sh"
+  [[ "$output" == *"$BATS_TEST_TMPDIR/no-lib/lib/ has no libraries: the template uploads the repository's launcher/ folder, lib/ included"* ]]
   [ ! -e "$AMI_ROOT/opt" ]
   [ ! -e "$AMI_ROOT/etc/systemd" ]
 }
@@ -332,6 +357,15 @@ launcher_env() {
   run -0 bash "$prov/80-cleanup.sh"
   run -0 bash "$prov/50-launcher.sh"
   run -0 bash "$prov/90-validate.sh"
+}
+
+@test "90-validate: a missing library of first-boot fails the bake" {
+  launcher_env
+  run -0 bash "$prov/50-launcher.sh"
+  rm "$AMI_ROOT/opt/ami-pipeline/lib/imds.sh"
+  run -1 bash "$prov/90-validate.sh"
+  [[ "$output" == *"problem: /opt/ami-pipeline/first-boot cannot load its libraries from /opt/ami-pipeline/lib: "*"/opt/ami-pipeline/lib/imds.sh: No such file or directory"* ]]
+  [[ "$output" == *"1 problem(s)"* ]]
 }
 
 @test "90-validate: a disabled unit, another prefix or a missing tool fail the bake" {
