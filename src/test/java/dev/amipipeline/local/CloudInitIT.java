@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.amipipeline.common.Json;
-import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.testing.MotoServer;
 import dev.amipipeline.testing.Shell;
@@ -16,10 +15,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -57,39 +55,20 @@ class CloudInitIT {
       exit 0
       """;
 
+  @RegisterExtension static final LocalStack local = new LocalStack();
   @TempDir static Path tmp;
-  static LocalStack local;
-  static Shell.Result bake;
-  static String amiId;
+  static LocalStack.Baked baked;
 
   @BeforeAll
   static void bakeAnImageWithCloudInit() throws IOException {
-    local = LocalStack.start(tmp);
     local.jobs.publish(REPORTS_CLOUD_INIT);
     local.addProject(PROJECT, local.projectFrom(Shell.REPO.resolve("src/test/resources/projects/cloud-init.json")));
-
-    bake = local.ami("bake", "--project", PROJECT, "--local-root", "--history",
-        tmp.resolve("ami-history.md").toString());
-
-    assertThat(bake.exitCode()).as("the local bake: %s", bake.err()).isZero();
-    amiId = parameters(PROJECT).currentAmiId().orElseThrow();
-  }
-
-  @AfterAll
-  static void stopServers() {
-    if (local != null) {
-      local.close();
-    }
-  }
-
-  @AfterEach
-  void nothingIsLeftBehind() {
-    local.assertNothingLeftBehind();
+    baked = local.bake(PROJECT);
   }
 
   @Test
   void cloudInitRunsAtFirstBootAndEndsDoneWithoutErrorsOrWarnings() throws IOException {
-    assertThat(bake.err()).contains("45-packages: installed cloud-init", "wrote /" + SETTING,
+    assertThat(baked.result().err()).contains("45-packages: installed cloud-init", "wrote /" + SETTING,
         "90-validate: the image is ready");
 
     Shell.Result launch = local.ami("launch", "--project", PROJECT, "--local");
@@ -139,20 +118,16 @@ class CloudInitIT {
   static void recordImageWithoutTheSetting() throws IOException {
     ImageStore images = new ImageStore(local.state.resolve("images"));
     Path root = tmp.resolve("without-setting");
-    RootArchive.extract(images.path(amiId), root);
+    RootArchive.extract(images.path(baked.amiId()), root);
     Files.delete(root.resolve(SETTING));
-    String copy = local.aws.ec2().copyImage(b -> b.sourceImageId(amiId).sourceRegion(MotoServer.REGION)
+    String copy = local.aws.ec2().copyImage(b -> b.sourceImageId(baked.amiId()).sourceRegion(MotoServer.REGION)
         .name(WITHOUT_SETTING)).imageId();
     images.save(root, List.of(copy));
     host("rm", "-rf", "--one-file-system", root.toString());
 
-    ProjectParameters baked = parameters(PROJECT);
-    parameters(WITHOUT_SETTING).recordBake(copy, baked.snapshotIds(), baked.runConfigJson().orElseThrow());
+    ProjectParameters recorded = local.parameters(PROJECT);
+    local.parameters(WITHOUT_SETTING).recordBake(copy, recorded.snapshotIds(), recorded.runConfigJson().orElseThrow());
     local.addProject(WITHOUT_SETTING, local.projectFrom(local.projects.resolve(PROJECT + ".json")));
-  }
-
-  static ProjectParameters parameters(String project) {
-    return new ProjectParameters(local.aws.ssm(), new ParameterNames(ParameterNames.DEFAULT_PREFIX, project));
   }
 
   /** job.log as first-boot shipped it to the emulator's S3, after the job's exit status. */

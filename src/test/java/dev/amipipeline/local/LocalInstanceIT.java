@@ -23,10 +23,9 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.ec2.model.Instance;
 
@@ -62,8 +61,8 @@ class LocalInstanceIT {
       sleep 600
       """;
 
+  @RegisterExtension static final LocalStack local = new LocalStack();
   @TempDir static Path tmp;
-  static LocalStack local;
   static AwsClients aws;
   static JobServer jobs;
   static Path state;
@@ -73,7 +72,6 @@ class LocalInstanceIT {
 
   @BeforeAll
   static void bakeTheDemoProjectLocally() throws IOException {
-    local = LocalStack.start(tmp);
     aws = local.aws;
     jobs = local.jobs;
     state = local.state;
@@ -84,23 +82,9 @@ class LocalInstanceIT {
     local.addProject(PROJECT, demo);
     hostPackagesBefore = host("dpkg-query", "-W").out();
 
-    bake = local.ami("bake", "--project", PROJECT, "--local-root", "--history",
-        tmp.resolve("ami-history.md").toString());
-
-    assertThat(bake.exitCode()).as("the local bake: %s", bake.err()).isZero();
-    amiId = aws.ssm().getParameter(b -> b.name("/ami-pipeline/" + PROJECT + "/ami-id")).parameter().value();
-  }
-
-  @AfterAll
-  static void stopServers() {
-    if (local != null) {
-      local.close();
-    }
-  }
-
-  @AfterEach
-  void nothingIsLeftBehind() {
-    local.assertNothingLeftBehind();
+    LocalStack.Baked baked = local.bake(PROJECT);
+    bake = baked.result();
+    amiId = baked.amiId();
   }
 
   @Test

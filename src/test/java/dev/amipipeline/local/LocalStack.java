@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.common.Json;
+import dev.amipipeline.project.ParameterNames;
+import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.testing.MotoServer;
 import dev.amipipeline.testing.Shell;
 import java.io.IOException;
@@ -22,48 +24,52 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 
 /**
- * What the local-instance tests run against, one per test class: the class's own moto_server (not
- * reset between tests: every launch needs the class's bake), the log bucket, the job's repository on
- * a git daemon on loopback, a state folder for local images and machines, a projects folder, and
- * the CLI as a process (the jar, as root) pointed at all of it.
+ * What the local-instance tests run against, one per test class ({@code @RegisterExtension static}):
+ * the class's own moto_server (not reset between tests: every launch needs the class's bake), the
+ * log bucket, the job's repository on a git daemon on loopback, a state folder for local images and
+ * machines, a projects folder, and the CLI as a process (the jar, as root) pointed at all of it.
+ * After each test it checks that no machine folder, process or mount is left.
  *
  * <p>No test reaches the network: the root cache comes from scripts/test's prepare step, and the
  * Debian mirror is pointed at a closed loopback port, so a missing cache fails the bake instead of
  * downloading.
  */
-final class LocalStack implements AutoCloseable {
+final class LocalStack implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
 
   static final String BUCKET = "ami-pipeline-demo-logs";
   static final String NO_MIRROR = "http://127.0.0.1:9/debian";
   static final Pattern INSTANCE_ID = Pattern.compile("\\bi-[0-9a-f]{8,17}\\b");
 
-  final MotoServer moto;
-  final AwsClients aws;
-  final JobServer jobs;
+  /** A bake's output and the AMI id it recorded. */
+  record Baked(Shell.Result result, String amiId) {}
+
+  private Path dir;
+  private MotoServer moto;
+  AwsClients aws;
+  JobServer jobs;
   /** The local images and machines ($AMI_LOCAL_STATE). */
-  final Path state;
-  final Path projects;
+  Path state;
+  Path projects;
 
-  private LocalStack(MotoServer moto, AwsClients aws, JobServer jobs, Path state, Path projects) {
-    this.moto = moto;
-    this.aws = aws;
-    this.jobs = jobs;
-    this.state = state;
-    this.projects = projects;
-  }
-
-  static LocalStack start(Path tmp) throws IOException {
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
     System.setProperty("aws.accessKeyId", MotoServer.ACCESS_KEY);
     System.setProperty("aws.secretAccessKey", MotoServer.SECRET_KEY);
     System.setProperty("aws.disableEc2Metadata", "true");
-    MotoServer moto = MotoServer.start();
-    AwsClients aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
+    dir = Files.createTempDirectory("ami-local-");
+    moto = MotoServer.start();
+    aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
     aws.s3(aws.region()).createBucket(b -> b.bucket(BUCKET));
-    JobServer jobs = JobServer.start(tmp);
-    return new LocalStack(moto, aws, jobs, tmp.resolve("state"), Files.createDirectories(tmp.resolve("projects")));
+    jobs = JobServer.start(dir);
+    state = dir.resolve("state");
+    projects = Files.createDirectories(dir.resolve("projects"));
   }
 
   /** The project file {@code source}, its job's repository the git daemon's; write it with {@link #addProject}. */
@@ -75,6 +81,19 @@ final class LocalStack implements AutoCloseable {
 
   void addProject(String name, ObjectNode project) throws IOException {
     Files.writeString(projects.resolve(name + ".json"), Json.OUTPUT.writeValueAsString(project));
+  }
+
+  /** {@code ami bake --project P --local-root}, which must succeed. */
+  Baked bake(String project) {
+    Shell.Result bake = ami("bake", "--project", project, "--local-root", "--history",
+        dir.resolve("ami-history.md").toString());
+    assertThat(bake.exitCode()).as("the local bake: %s", bake.err()).isZero();
+    return new Baked(bake, parameters(project).currentAmiId().orElseThrow());
+  }
+
+  /** The project's parameters under the default prefix. */
+  ProjectParameters parameters(String project) {
+    return new ProjectParameters(aws.ssm(), new ParameterNames(ParameterNames.DEFAULT_PREFIX, project));
   }
 
   Map<String, String> environment() {
@@ -128,25 +147,31 @@ final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** After every launch: no machine folder, process or mount of ours is left. */
-  void assertNothingLeftBehind() {
+  /** After every test: no machine folder, process or mount of ours is left. */
+  @Override
+  public void afterEach(ExtensionContext context) {
     assertThat(machineFolders()).as("machine folders").isEmpty();
     assertThat(Leftovers.mentioning(state.toString())).as("processes of our machines").isEmpty();
     assertThat(Leftovers.mounts(state.toString())).as("mounts of our machines").isEmpty();
   }
 
   @Override
-  public void close() {
-    // Unpacked images hold absolute symlinks (/usr/bin/awk → /etc/alternatives/…): removed here, JUnit's
-    // own clean-up of the temporary folder would warn once for each of them.
-    host("rm", "-rf", "--one-file-system", state.toString());
+  public void afterAll(ExtensionContext context) {
     try {
-      jobs.close();
-    } finally {
-      try {
+      if (jobs != null) {
+        jobs.close();
+      }
+      if (aws != null) {
         aws.close();
-      } finally {
+      }
+    } finally {
+      if (moto != null) {
         moto.close();
+      }
+      if (dir != null) {
+        // Unpacked images hold absolute symlinks (/usr/bin/awk → /etc/alternatives/…), which Java's tree
+        // walks would follow out of the folder.
+        host("rm", "-rf", "--one-file-system", dir.toString());
       }
     }
   }
