@@ -1,6 +1,7 @@
 package dev.amipipeline.aws;
 
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Lines;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -93,7 +94,7 @@ public final class AwsClients implements AutoCloseable {
       throw new AmiException.BadInput(profile == null
           ? "no AWS credentials found: set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and"
               + " AWS_SECRET_ACCESS_KEY, or run 'aws configure'"
-          : "no usable AWS credentials in profile '" + profile + "': " + firstLine(e.getMessage()), e);
+          : "no usable AWS credentials in profile '" + profile + "': " + Lines.first(e.getMessage()), e);
     }
     RetryMode mode = RetryMode.resolver().profileFile(profiles).profileName(profile)
         .defaultRetryMode(RetryMode.ADAPTIVE_V2).resolve();
@@ -280,13 +281,5 @@ public final class AwsClients implements AutoCloseable {
     clients.values().forEach(SdkAutoCloseable::close);
     clients.clear();
     http.close();
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }
