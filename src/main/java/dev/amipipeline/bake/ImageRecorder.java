@@ -1,6 +1,7 @@
 package dev.amipipeline.bake;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.ProjectParameters;
@@ -8,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -107,7 +107,7 @@ final class ImageRecorder {
         throw e;
       }
       return Optional.of("IMDSv2 not set on " + amiId + " in " + region + ": the endpoint does not implement it ("
-          + code(e) + ")");
+          + AwsErrors.code(e) + ")");
     }
     if (describe(ec2, amiId).imdsSupport() != ImdsSupportValues.V2_0) {
       return Optional.of("IMDSv2 not recorded on " + amiId + " in " + region
@@ -126,7 +126,7 @@ final class ImageRecorder {
         throw e;
       }
       return Optional.of("deprecation time not set on " + amiId + " in " + region
-          + ": the endpoint does not implement EnableImageDeprecation (" + code(e) + ")");
+          + ": the endpoint does not implement EnableImageDeprecation (" + AwsErrors.code(e) + ")");
     } catch (SdkClientException e) {
       return Optional.of("deprecation time not set on " + amiId + " in " + region + ": " + e.getMessage());
     }
@@ -141,11 +141,6 @@ final class ImageRecorder {
   }
 
   private static boolean notImplemented(AwsServiceException e) {
-    return e.statusCode() >= 500 || NOT_IMPLEMENTED.contains(code(e));
-  }
-
-  private static String code(AwsServiceException e) {
-    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-    return Objects.requireNonNullElse(code, "HTTP " + e.statusCode());
+    return e.statusCode() >= 500 || NOT_IMPLEMENTED.contains(AwsErrors.code(e));
   }
 }

@@ -1,5 +1,6 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.ProjectParameters;

@@ -1,5 +1,6 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.prune.PrunePlan.BuilderPlan;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.SnapshotPlan;
