@@ -1,6 +1,7 @@
 package dev.amipipeline.aws;
 
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.common.Lines;
 import java.net.URI;
 import java.time.Duration;
@@ -239,7 +240,7 @@ public final class AwsClients implements AutoCloseable {
    * preceding its first call. The clients it builds stop each request before it is sent.
    */
   public static void warmUpInBackground() {
-    Thread thread = new Thread(() -> {
+    Concurrently.inBackground("aws-warm-up", () -> {
       ClientOverrideConfiguration neverSend = ClientOverrideConfiguration.builder()
           .addExecutionInterceptor(new ExecutionInterceptor() {
             @Override
@@ -259,9 +260,8 @@ public final class AwsClients implements AutoCloseable {
       } catch (WarmedUp | SdkClientException expected) {
         // stopped before sending: the work was the point
       }
-    }, "aws-warm-up");
-    thread.setDaemon(true);
-    thread.start();
+      return null;
+    });
   }
 
   /** Thrown by the warm-up clients in place of sending. */

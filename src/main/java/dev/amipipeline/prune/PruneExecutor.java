@@ -1,6 +1,7 @@
 package dev.amipipeline.prune;
 
 import dev.amipipeline.aws.AwsErrors;
+import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.prune.PrunePlan.BuilderPlan;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.SnapshotPlan;
@@ -52,7 +53,7 @@ final class PruneExecutor {
     deregisterAndDelete(plan.imagesToDelete().toList(), plan.snapshotsToDelete());
 
     List<BuilderPlan> builders = plan.staleBuilders().toList();
-    BoundedPool.forEach(parallelism, builders, this::terminate);
+    Concurrently.forEach(parallelism, builders, this::terminate);
     Set<String> keyPairs = new LinkedHashSet<>();
     Set<String> groups = new LinkedHashSet<>();
     for (BuilderPlan b : builders) {
@@ -65,9 +66,9 @@ final class PruneExecutor {
     }
     builders.stream().filter(b -> !done.contains(b.instance().id()))
         .forEach(b -> groups.removeAll(b.securityGroupIds()));
-    BoundedPool.forEach(parallelism, keyPairs,
+    Concurrently.forEach(parallelism, keyPairs,
         k -> attempt(k, "deleted key pair", () -> ec2.deleteKeyPair(r -> r.keyName(k))));
-    BoundedPool.forEach(parallelism, groups,
+    Concurrently.forEach(parallelism, groups,
         g -> attempt(g, "deleted security group", () -> ec2.deleteSecurityGroup(r -> r.groupId(g))));
     return new Execution(done, failures);
   }
@@ -88,7 +89,7 @@ final class PruneExecutor {
       waitFor.forEach(i -> snapshotsOfImage.computeIfAbsent(i, k -> new ArrayList<>()).add(s));
       imagesLeft.put(s, new AtomicInteger(waitFor.size()));
     }
-    ExecutorService snapshotPool = BoundedPool.newPool(parallelism, "ami-prune-snapshots");
+    ExecutorService snapshotPool = Concurrently.pool(parallelism, "ami-prune-snapshots");
     CountDownLatch snapshotsLeft = new CountDownLatch(snapshots.size());
     Consumer<SnapshotPlan> release = s -> snapshotPool.execute(() -> {
       try {
@@ -101,7 +102,7 @@ final class PruneExecutor {
     });
     try {
       snapshots.stream().filter(s -> imagesLeft.get(s).get() == 0).forEach(release);
-      BoundedPool.forEach(parallelism, images, i -> {
+      Concurrently.forEach(parallelism, images, i -> {
         String id = i.image().id();
         try {
           attempt(id, "deregistered", () -> ec2.deregisterImage(b -> b.imageId(id)));
@@ -114,8 +115,7 @@ final class PruneExecutor {
       });
       snapshotsLeft.await();
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while deleting", e);
+      throw Concurrently.interrupted(e);
     } finally {
       snapshotPool.shutdownNow();
     }

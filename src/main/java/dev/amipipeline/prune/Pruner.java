@@ -1,6 +1,7 @@
 package dev.amipipeline.prune;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.history.HistoryFile;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.prune.Planner.Retention;
@@ -98,7 +99,7 @@ public final class Pruner {
 
   private Map<String, SnapshotSizer.Size> measure(Region r, PrunePlan plan, int parallelism) {
     SnapshotSizer sizer = new SnapshotSizer(aws.ebs(r, SIZE_ATTEMPTS));
-    return BoundedPool.map(parallelism, plan.snapshotsToDelete(), sizer::measure).entrySet().stream()
+    return Concurrently.map(parallelism, plan.snapshotsToDelete(), sizer::measure).entrySet().stream()
         .collect(Collectors.toMap(e -> e.getKey().snapshotId(), Map.Entry::getValue));
   }
 
