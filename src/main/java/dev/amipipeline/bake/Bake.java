@@ -3,13 +3,15 @@ package dev.amipipeline.bake;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Concurrently;
+import dev.amipipeline.common.Elapsed;
 import dev.amipipeline.history.HistoryFile;
+import dev.amipipeline.leftovers.BakeLockHolder;
+import dev.amipipeline.leftovers.LeakedBuilders;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.project.Tags;
-import dev.amipipeline.prune.LeakedBuilders;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -170,10 +172,9 @@ public final class Bake {
     Plan plan = recipe.plan;
     String project = plan.project().name();
     BakeLock lock = new BakeLock(aws.ssm(Region.of(plan.buildRegion())), plan.names(), clock, progress,
-        BakeLock.Processes.local());
+        BakeLockHolder.Processes.local());
     try (Interruption interruption = Interruption.install(packer::interrupt);
-        BakeLock.Lease lease = lock.acquire(
-            new BakeLock.Holder(BakeLock.localHost(), ProcessHandle.current().pid(), plan.started()));
+        BakeLock.Lease lease = lock.acquire(BakeLockHolder.thisProcess(plan.started()));
         WorkDir work = WorkDir.create(project);
         BuilderHost.Session builder = builderHost == null ? null : builderHost.start(plan.project())) {
       endLeakedBuilders(plan, "an earlier bake left it running");
@@ -227,7 +228,7 @@ public final class Bake {
   private void endLeakedBuilders(Plan plan, String why) {
     String project = plan.project().name();
     try {
-      LeakedBuilders.end(aws.ec2(Region.of(plan.buildRegion())), plan.buildRegion(), project,
+      LeakedBuilders.end(aws.ec2(Region.of(plan.buildRegion())), project,
               line -> progress.println("ami: builder of " + project + " (" + why + "): " + line))
           .forEach((resource, reason) -> progress.println("ami: warning: could not remove " + resource + ": " + reason
               + "; ami prune removes it later"));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
-import dev.amipipeline.bake.BakeLock;
+import dev.amipipeline.leftovers.BakeLockHolder;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.prune.Inventory;
 import dev.amipipeline.prune.InventoryReader;
@@ -173,7 +173,7 @@ class KillIT {
     assertThat(leaked).hasSize(1);
     assertThat(packerKeyPairs()).hasSize(1);
     assertThat(packerGroups()).hasSize(1);
-    assertThat(BakeLock.abandonedHere(lockValue())).as("the lock names a process that no longer runs").isTrue();
+    assertThat(BakeLockHolder.abandonedHere(lockValue())).as("the lock names a process that no longer runs").isTrue();
 
     Shell.Result prune = Shell.ami(moto.environment(), "prune", "--project", "demo", "--history",
         tmp.resolve("ami-history.md").toString());
