@@ -18,6 +18,10 @@ public final class AwsErrors {
       "UnauthorizedOperation", "AccessDenied", "AccessDeniedException", "AuthFailure",
       "InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException");
 
+  /** EC2's answers for an image id that names no image: never was, no longer is, or is not an id at all. */
+  private static final Set<String> NO_SUCH_IMAGE = Set.of(
+      "InvalidAMIID.NotFound", "InvalidAMIID.Unavailable", "InvalidAMIID.Malformed");
+
   private AwsErrors() {}
 
   /** The AWS error code, else the HTTP status ({@code HTTP 500}), else empty (a client-side failure). */
@@ -36,6 +40,11 @@ public final class AwsErrors {
     }
     String code = errorCode(aws);
     return code == null ? aws.statusCode() == 403 : ACCESS_DENIED.contains(code);
+  }
+
+  /** Whether EC2 answered that the image id a call named is no image (as opposed to: may not, or broke). */
+  public static boolean noSuchImage(SdkException e) {
+    return NO_SUCH_IMAGE.contains(code(e));
   }
 
   /** {@code Code: message}, for one resource in a report; the code alone when the service sent no message. */
@@ -66,7 +75,8 @@ public final class AwsErrors {
 
   private static String explainService(AwsServiceException aws) {
     String service = aws.awsErrorDetails() == null ? "AWS" : aws.awsErrorDetails().serviceName();
-    String detail = Lines.first(aws.awsErrorDetails() == null ? aws.getMessage() : aws.awsErrorDetails().errorMessage());
+    String detail = Lines.first(
+        aws.awsErrorDetails() == null ? aws.getMessage() : aws.awsErrorDetails().errorMessage());
     String what = code(aws);
     if (accessDenied(aws)) {
       return "access denied by AWS (" + service + " " + what + ")" + (detail.isEmpty() ? "" : ": " + detail)

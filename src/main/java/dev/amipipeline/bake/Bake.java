@@ -1,6 +1,7 @@
 package dev.amipipeline.bake;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.common.Elapsed;
@@ -283,7 +284,10 @@ public final class Bake {
     try {
       images = aws.ec2(region).describeImages(b -> b.imageIds(current.get())).images();
     } catch (Ec2Exception e) {
-      return Optional.empty(); // deregistered since: bake a new one
+      if (AwsErrors.noSuchImage(e)) {
+        return Optional.empty(); // deregistered since: bake a new one
+      }
+      throw e; // denied, throttled, broken: whether it changed is unknown, so the bake stops
     }
     boolean same = images.stream().flatMap(i -> i.tags().stream())
         .anyMatch(t -> t.key().equals(Tags.INPUTS) && t.value().equals(plan.inputs()));

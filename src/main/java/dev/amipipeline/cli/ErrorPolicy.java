@@ -49,7 +49,8 @@ final class ErrorPolicy implements IExecutionExceptionHandler, IParameterExcepti
   public int handleParseException(ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
     PrintWriter err = cmd.getErr();
-    err.println("ami: " + Lines.first(ex.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+    err.println("ami: " + Lines.first(ex.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName()
+        + " --help')");
     err.flush();
     return ExitCode.BAD_INPUT.code();
   }
