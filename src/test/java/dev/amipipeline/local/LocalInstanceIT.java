@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.Json;
+import dev.amipipeline.testing.Await;
 import dev.amipipeline.testing.Shell;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -16,10 +17,8 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -185,12 +184,12 @@ class LocalInstanceIT {
 
     // Mid-boot: the metadata stand-in answers and the container's first processes run.
     Matcher metadata = METADATA.matcher("");
-    await("the instance to boot", Duration.ofMinutes(3), () -> METADATA.matcher(read(err)).find());
+    Await.until("the instance to boot", Duration.ofMinutes(3), () -> METADATA.matcher(read(err)).find());
     metadata.reset(read(err)).find();
     String instanceId = metadata.group(1);
     int port = Integer.parseInt(metadata.group(2));
     Path folder = state.resolve("machines").resolve(instanceId);
-    await("the container's processes", Duration.ofMinutes(1),
+    Await.until("the container's processes", Duration.ofMinutes(1),
         () -> Leftovers.treeOf(folder.toString()).stream().anyMatch(p -> p.command().contains("systemd-journald")));
     List<Leftovers.Proc> machine = Leftovers.treeOf(folder.toString());
     assertThat(machine).extracting(Leftovers.Proc::command).as("machine.sh, nspawn, the container's systemd")
@@ -200,7 +199,7 @@ class LocalInstanceIT {
     cli.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block
     assertThat(cli.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
-    await("the machine to be gone", Duration.ofSeconds(60),
+    Await.until("the machine to be gone", Duration.ofSeconds(60),
         () -> machine.stream().noneMatch(Leftovers.Proc::alive) && !Files.exists(folder));
     assertThat(Leftovers.mounts(instanceId)).isEmpty();
     assertThat(Path.of("/run/systemd/nspawn/propagate", instanceId)).doesNotExist();
@@ -227,15 +226,6 @@ class LocalInstanceIT {
       return Files.readString(file);
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  /** Polls {@code condition} until it holds; fails naming {@code what} after {@code limit}. */
-  static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-    Instant end = Instant.now().plus(limit);
-    while (!condition.getAsBoolean()) {
-      assertThat(Instant.now()).as("waited %s for %s", limit, what).isBefore(end);
-      Thread.sleep(200);
     }
   }
 }
