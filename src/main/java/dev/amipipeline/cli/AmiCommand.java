@@ -35,7 +35,6 @@ import picocli.CommandLine.Spec;
         ListCommand.class,
         DoctorCommand.class,
         HistoryMergeCommand.class,
-        CdsTrainingCommand.class,
         CompletionCommand.class})
 public final class AmiCommand implements Runnable {
 
