@@ -50,8 +50,9 @@ final class TrainingEndpoint implements AutoCloseable {
   /** EC2 and STS answers by action; any other action gets {@code <return>true</return>}. */
   private static final Map<String, String> QUERY_BODIES = Map.ofEntries(
       Map.entry("DescribeImages", "<imagesSet>" + IMAGE + "</imagesSet>"),
-      Map.entry("DescribeSnapshots", "<snapshotSet><item><snapshotId>snap-12345678</snapshotId><volumeSize>8</volumeSize>"
-          + "<status>completed</status><startTime>2026-01-01T00:00:00.000Z</startTime><ownerId>123456789012</ownerId>"
+      Map.entry("DescribeSnapshots", "<snapshotSet><item><snapshotId>snap-12345678</snapshotId>"
+          + "<volumeSize>8</volumeSize><status>completed</status><startTime>2026-01-01T00:00:00.000Z</startTime>"
+          + "<ownerId>123456789012</ownerId>"
           + "<tagSet><item><key>ami-pipeline:project</key><value>cds</value></item></tagSet></item></snapshotSet>"),
       Map.entry("DescribeInstances", "<reservationSet><item><reservationId>r-12345678</reservationId><instancesSet>"
           + INSTANCE + "</instancesSet></item></reservationSet>"),

@@ -16,7 +16,7 @@ class RunConfigTest {
   private static final RunConfig CONFIG = new RunConfig("https://example.com/r.git", "v1", "make train", "ml",
       Map.of("EPOCHS", "3"), "s3://logs-bucket/runs", false, 90);
 
-  /** The run section of a project file becomes the run configuration field by field: a field added to one only is lost. */
+  /** A project file's run section becomes the run configuration field by field: a field only one has is lost. */
   @Test
   void itsFieldsAreTheProjectFilesRunSectionInTheSameOrder() {
     assertThat(components(RunConfig.class)).isEqualTo(components(ProjectSpec.Run.class));
