@@ -29,7 +29,8 @@ public final class TypeChooser {
   public record Requirement(int cpu, long memoryMib, String architecture) {
     public Requirement {
       if (cpu < 1 || memoryMib < 1) {
-        throw new AmiException.BadInput("--cpu and --memory must be at least 1, were " + cpu + " and " + memoryMib);
+        // The flags are checked (and worded for the user) in LaunchRequest; this guards other callers.
+        throw new IllegalArgumentException("cpu and memoryMib must be at least 1, were " + cpu + " and " + memoryMib);
       }
     }
 
