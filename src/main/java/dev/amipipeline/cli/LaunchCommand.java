@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,6 +32,8 @@ import picocli.CommandLine.Spec;
         "reads the run configuration from SSM, runs the job, ships the log to S3 and",
         "terminates the instance. IMDSv2 is required (hop limit 2), shutdown terminates,",
         "volumes are encrypted, instance and volumes are tagged ami-pipeline:project.",
+        "Each launch is one run: its id is printed first and tagged ami-pipeline:run on",
+        "every instance, volume and fleet; 'ami logs <run>' shows its log.",
         "",
         "Examples:",
         "  ami launch --project ml --spot --wait",
@@ -165,7 +168,8 @@ final class LaunchCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     LocalLaunch here = local ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),
         clock) : null;
-    Launch.Outcome outcome = new Launch(global::aws, global.ssmPrefix(), output(), clock, here).run(request, p);
+    Launch.Outcome outcome = new Launch(global::aws, global.ssmPrefix(), output(), clock, ThreadLocalRandom.current(),
+        here).run(request, p);
     Printer.print(spec, global, outcome.report());
     return outcome.exitCode();
   }
@@ -184,7 +188,9 @@ final class LaunchCommand implements Callable<Integer> {
       @Override
       public void launched(LaunchReport report) {
         if (!global.json()) {
-          Printer.print(spec, global, report);
+          PrintWriter out = spec.commandLine().getOut();
+          out.println(report.startedText());
+          out.flush();
         }
       }
 
