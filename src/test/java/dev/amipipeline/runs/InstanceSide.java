@@ -20,24 +20,24 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * stand-in for first-boot in the CLI's tests of runs, logs and cancel; the end-to-end tests boot the
  * real one.
  */
-final class InstanceSide {
+public final class InstanceSide {
 
   /** One instance's end, as its exit-status.json says. */
-  record End(int exitCode, String reason, int attempt, Instant startedAt, Instant endedAt) {}
+  public record End(int exitCode, String reason, int attempt, Instant startedAt, Instant endedAt) {}
 
   private final S3Client s3;
   private final String bucket;
   private final String projectPrefix;
 
   /** @param projectPrefix {@code <logUri's prefix>/<project>/}, e.g. {@code runs/demo/} */
-  InstanceSide(S3Client s3, String bucket, String projectPrefix) {
+  public InstanceSide(S3Client s3, String bucket, String projectPrefix) {
     this.s3 = s3;
     this.bucket = bucket;
     this.projectPrefix = projectPrefix;
   }
 
   /** What first-boot uploads during the job: the logs so far. */
-  void uploadLog(String run, String instanceId, String jobLog) {
+  public void uploadLog(String run, String instanceId, String jobLog) {
     put(projectPrefix + run + "/" + instanceId + "/job.log", jobLog);
   }
 
@@ -46,7 +46,7 @@ final class InstanceSide {
    * exit-status.json; then, when this end ends the run, run.json from every exit status in the run's
    * folder.
    */
-  void ended(String run, String instanceId, String instanceType, String jobLog, End end, int nodes) {
+  public void ended(String run, String instanceId, String instanceType, String jobLog, End end, int nodes) {
     String folder = projectPrefix + run + "/" + instanceId + "/";
     put(folder + "first-boot.log", "first-boot: run " + run + " attempt " + end.attempt() + "\n");
     if (jobLog != null) {
@@ -63,7 +63,7 @@ final class InstanceSide {
   }
 
   /** An earlier first-boot's results: straight under the project, an exit status without run fields. */
-  void endedInTheOldLayout(String instanceId, String jobLog, int exitCode, Instant startedAt, Instant endedAt) {
+  public void endedInTheOldLayout(String instanceId, String jobLog, int exitCode, Instant startedAt, Instant endedAt) {
     String folder = projectPrefix + instanceId + "/";
     put(folder + "job.log", jobLog);
     put(folder + "first-boot.log", "first-boot: project demo\n");
@@ -105,7 +105,7 @@ final class InstanceSide {
     }
   }
 
-  void put(String key, String body) {
+  public void put(String key, String body) {
     s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(body));
   }
 }
