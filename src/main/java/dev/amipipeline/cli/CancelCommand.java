@@ -11,8 +11,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ami cancel RUN}: end a run; its instances save their checkpoint and logs on the way out. */
@@ -32,18 +30,13 @@ final class CancelCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "RUN", description = "The run: its id, or an instance id.")
-  String run;
-
-  @Option(names = "--project", paramLabel = "P",
-      description = "The run's project (a run id names it; needed only for an instance that EC2 no longer lists).")
-  String project;
+  @Mixin RunArgument run;
 
   @Mixin GlobalOptions global;
 
   @Override
   public Integer call() {
-    RunLookup.Asked asked = RunLookup.asked(run, project);
+    RunLookup.Asked asked = run.asked();
     try (AwsClients aws = global.aws()) {
       RunsReader reader = new RunsReader(aws, global.ssmPrefix(), Printer.progress(spec)::println);
       Instant now = Instant.now();

@@ -148,9 +148,7 @@ final class LaunchCommand implements Callable<Integer> {
           + " after boot, e.g. 10s.")
   String spotInterruptAfter;
 
-  @Option(names = "--poll-interval-ms", hidden = true, defaultValue = "5000",
-      description = "How often --follow looks for new log lines.")
-  long pollIntervalMs;
+  @Mixin PollInterval poll;
 
   @Mixin GlobalOptions global;
 
@@ -163,7 +161,7 @@ final class LaunchCommand implements Callable<Integer> {
         type == null ? null : type.instanceType,
         type == null || type.size == null ? null : new LaunchRequest.Size(type.size.cpu, type.size.memoryMib),
         amiVersion, list, dryRun, templateOnly, waitRunning, follow, local,
-        global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(pollIntervalMs));
+        global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(poll.millis));
     Project p = project == null ? null : global.projects().load(project);
     Clock clock = Clock.systemUTC();
     LocalLaunch here = local ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),
@@ -174,15 +172,11 @@ final class LaunchCommand implements Callable<Integer> {
     return outcome.exitCode();
   }
 
-  /** Progress on stderr; the job's log on stdout, or on stderr with --output json so stdout stays one object. */
+  /** Progress and the job's log as {@link JobStreams} has them; the started instances before the log, in text. */
   private Launch.Output output() {
-    PrintWriter progress = Printer.progress(spec);
-    PrintWriter jobLog = global.json() ? progress : spec.commandLine().getOut();
-    return new Launch.Output() {
-      @Override
-      public void progress(String line) {
-        progress.println(line);
-        progress.flush();
+    final class LaunchStreams extends JobStreams implements Launch.Output {
+      LaunchStreams() {
+        super(spec, global);
       }
 
       @Override
@@ -193,12 +187,7 @@ final class LaunchCommand implements Callable<Integer> {
           out.flush();
         }
       }
-
-      @Override
-      public void jobLine(String line) {
-        jobLog.println(line);
-        jobLog.flush();
-      }
-    };
+    }
+    return new LaunchStreams();
   }
 }

@@ -7,7 +7,6 @@ import dev.amipipeline.runs.Run;
 import dev.amipipeline.runs.RunLogs;
 import dev.amipipeline.runs.RunLookup;
 import dev.amipipeline.runs.RunsReader;
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ami logs RUN}: the run's job log from S3; with --follow, streamed until the job ends. */
@@ -38,8 +36,7 @@ final class LogsCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "RUN", description = "The run: its id, or an instance id.")
-  String run;
+  @Mixin RunArgument run;
 
   @Option(names = "--follow",
       description = "Stream the log of the last attempt until its job ends; exit with the job's code.")
@@ -48,60 +45,28 @@ final class LogsCommand implements Callable<Integer> {
   @Option(names = "--attempt", paramLabel = "N", description = "Only attempt N (1, 2, … across spot recoveries).")
   Integer attempt;
 
-  @Option(names = "--project", paramLabel = "P",
-      description = "The run's project (a run id names it; needed only for an instance that EC2 no longer lists).")
-  String project;
-
-  @Option(names = "--poll-interval-ms", hidden = true, defaultValue = "5000",
-      description = "How often --follow looks for new log lines.")
-  long pollIntervalMs;
+  @Mixin PollInterval poll;
 
   @Mixin GlobalOptions global;
 
   @Override
   public Integer call() {
-    RunLookup.Asked asked = RunLookup.asked(run, project);
+    RunLookup.Asked asked = run.asked();
     if (attempt != null && attempt < 1) {
       throw new AmiException.BadInput("--attempt must be 1 or more, was " + attempt);
     }
-    if (pollIntervalMs < 1) {
-      throw new AmiException.BadInput("--poll-interval-ms must be positive");
-    }
+    Duration every = poll.duration();
     try (AwsClients aws = global.aws()) {
       RunsReader reader = new RunsReader(aws, global.ssmPrefix(), Printer.progress(spec)::println);
       Run found = RunLookup.find(reader, global.projects(), asked, Instant.now());
       RunLogs logs = new RunLogs(reader.stored(global.projects().load(found.project())), reader.instances(),
-          output());
+          new JobStreams(spec, global));
       if (!follow) {
         return Printer.print(spec, global, logs.show(found, attempt));
       }
-      FollowedRun followed = logs.follow(found, attempt, Duration.ofMillis(pollIntervalMs),
-          d -> Thread.sleep(d.toMillis()));
+      FollowedRun followed = logs.follow(found, attempt, every, d -> Thread.sleep(d.toMillis()));
       Printer.print(spec, global, followed);
       return followed.jobExitCode();
     }
-  }
-
-  /** Notes on stderr; the log on stdout, or on stderr with --output json so stdout stays one object. */
-  private RunLogs.Output output() {
-    PrintWriter notes = Printer.progress(spec);
-    PrintWriter log = global.json() ? notes : spec.commandLine().getOut();
-    return new RunLogs.Output() {
-      @Override
-      public void progress(String line) {
-        synchronized (notes) {
-          notes.println(line);
-          notes.flush();
-        }
-      }
-
-      @Override
-      public void jobLine(String line) {
-        synchronized (log) {
-          log.println(line);
-          log.flush();
-        }
-      }
-    };
   }
 }

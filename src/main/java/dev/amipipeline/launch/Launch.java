@@ -2,6 +2,7 @@ package dev.amipipeline.launch;
 
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.JobOutput;
 import dev.amipipeline.common.Report;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
@@ -31,15 +32,9 @@ import java.util.random.RandomGenerator;
 public final class Launch {
 
   /** Where a launch writes while it runs; its result is what {@link #run} returns. */
-  public interface Output {
-    /** A progress line (stderr). */
-    void progress(String line);
-
+  public interface Output extends JobOutput {
     /** The instances started, before their job is followed: text output shows them now. */
     void launched(LaunchReport report);
-
-    /** One line of the followed job's log. */
-    void jobLine(String line);
   }
 
   /** The result to print and the command's exit code (a followed job's own). */

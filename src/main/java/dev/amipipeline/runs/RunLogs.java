@@ -2,6 +2,7 @@ package dev.amipipeline.runs;
 
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Concurrently;
+import dev.amipipeline.common.JobOutput;
 import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
 import dev.amipipeline.results.ResultLayout;
@@ -22,20 +23,11 @@ import java.util.function.Supplier;
  */
 public final class RunLogs {
 
-  /** Where the log and the notes go. */
-  public interface Output {
-    /** A note (stderr). */
-    void progress(String line);
-
-    /** One line of the job's log. */
-    void jobLine(String line);
-  }
-
   private final StoredRuns stored;
   private final RunInstances ec2;
-  private final Output output;
+  private final JobOutput output;
 
-  public RunLogs(StoredRuns stored, RunInstances ec2, Output output) {
+  public RunLogs(StoredRuns stored, RunInstances ec2, JobOutput output) {
     this.stored = stored;
     this.ec2 = ec2;
     this.output = output;
