@@ -31,7 +31,8 @@ public record RunId(String value, String project, Instant startedAt) {
       Pattern.compile("^([a-z0-9][a-z0-9-]{0,38})-([0-9]{8})-([0-9]{6})-([0-9a-f]{4})$");
   public static final Pattern INSTANCE_ID = Pattern.compile("^i-[0-9a-f]{8,17}$");
 
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter STAMP_IN = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
 
   public RunId {

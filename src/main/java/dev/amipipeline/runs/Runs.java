@@ -182,7 +182,8 @@ public final class Runs {
       return last.get();
     }
     return instances.stream().map(RunInstance::cancelledAt).filter(Objects::nonNull)
-        .map(t -> Timestamps.parse(t).orElse(null)).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElse(null);
+        .map(t -> Timestamps.parse(t).orElse(null)).filter(Objects::nonNull).max(Comparator.naturalOrder())
+        .orElse(null);
   }
 
   private static StoredRun merged(StoredRun a, StoredRun b) {

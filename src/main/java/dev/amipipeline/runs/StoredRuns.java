@@ -171,7 +171,8 @@ public final class StoredRuns {
     } catch (NoSuchBucketException e) {
       synchronized (this) {
         if (!saidBucketIsMissing) {
-          progress.accept("ami: bucket " + folder.bucket() + " does not exist: no results in " + layout.project().uri());
+          progress.accept("ami: bucket " + folder.bucket() + " does not exist: no results in "
+              + layout.project().uri());
           saidBucketIsMissing = true;
         }
       }

@@ -77,7 +77,8 @@ class Ec2RequestsTest {
         .containsExactly(ResourceType.INSTANCE, ResourceType.VOLUME, ResourceType.SPOT_INSTANCES_REQUEST);
     assertThat(run.tagSpecifications()).allSatisfy(spec -> assertThat(spec.tags())
         .extracting(t -> t.key() + "=" + t.value())
-        .containsExactly("ami-pipeline:project=ml", "Name=ml-20250304-050607", "ami-pipeline:run=ml-20250304-050607-3fa9"));
+        .containsExactly("ami-pipeline:project=ml", "Name=ml-20250304-050607",
+            "ami-pipeline:run=ml-20250304-050607-3fa9"));
     assertThat(run.dryRun()).isFalse();
   }
 
@@ -104,7 +105,8 @@ class Ec2RequestsTest {
     assertThat(data.metadataOptions().httpTokens()).isEqualTo(LaunchTemplateHttpTokensState.REQUIRED);
     assertThat(data.metadataOptions().httpPutResponseHopLimit()).isEqualTo(2);
     // moto ignores a template's metadata options: AWS's LaunchTemplateInstanceMetadataOptionsRequest.
-    assertThat(data.metadataOptions().instanceMetadataTags()).isEqualTo(LaunchTemplateInstanceMetadataTagsState.ENABLED);
+    assertThat(data.metadataOptions().instanceMetadataTags())
+        .isEqualTo(LaunchTemplateInstanceMetadataTagsState.ENABLED);
     // Each instance started from the shared template is a run of its own (run id = instance id).
     assertThat(data.tagSpecifications()).flatExtracting(LaunchTemplateTagSpecificationRequest::tags)
         .extracting(t -> t.key()).doesNotContain("ami-pipeline:run", "ami-pipeline:nodes");
@@ -140,7 +142,8 @@ class Ec2RequestsTest {
     LaunchPlan plan = plan(DEMO, new LaunchOptions(null, null, false, List.of(), List.of(), null, null, null, 3,
         null));
     RequestLaunchTemplateData data = Ec2Requests.templateData(plan, Ec2Requests.TemplateUse.FLEET);
-    assertThat(data.metadataOptions().instanceMetadataTags()).isEqualTo(LaunchTemplateInstanceMetadataTagsState.ENABLED);
+    assertThat(data.metadataOptions().instanceMetadataTags())
+        .isEqualTo(LaunchTemplateInstanceMetadataTagsState.ENABLED);
     assertThat(data.tagSpecifications()).extracting(LaunchTemplateTagSpecificationRequest::resourceType)
         .containsExactly(ResourceType.INSTANCE, ResourceType.VOLUME);
     assertThat(data.tagSpecifications()).allSatisfy(spec -> assertThat(spec.tags())
@@ -202,7 +205,8 @@ class Ec2RequestsTest {
     assertThat(view.get("InstanceMarketOptions").toString()).contains("MarketType=spot", "SpotInstanceType=one-time");
     assertThat(view.get("MetadataOptions")).isEqualTo(Map.of("HttpTokens", "required", "HttpPutResponseHopLimit", 2,
         "HttpEndpoint", "enabled", "InstanceMetadataTags", "enabled"));
-    assertThat(view.get("TagSpecifications").toString()).contains("Key=ami-pipeline:run, Value=ml-20250304-050607-3fa9");
+    assertThat(view.get("TagSpecifications").toString())
+        .contains("Key=ami-pipeline:run, Value=ml-20250304-050607-3fa9");
   }
 
   private static String decode(String base64) {

@@ -189,7 +189,8 @@ class BadInputIT {
     RecordedBakes.Baked baked = RecordedBakes.seedOne(aws, "demo", "demo-1");
     aws.ssm().putParameter(b -> b.name("/ami-pipeline/demo/run").value("{}").type("String"));
     aws.ec2().runInstances(b -> b.imageId(baked.amiId()).minCount(1).maxCount(1).instanceType("t3.micro"));
-    aws.s3(aws.region()).createBucket(b -> b.bucket("ami-pipeline-demo-logs")); // demo's logUri: runs, logs, cancel read it
+    // demo's logUri, which runs, logs and cancel read
+    aws.s3(aws.region()).createBucket(b -> b.bucket("ami-pipeline-demo-logs"));
   }
 
   @AfterEach

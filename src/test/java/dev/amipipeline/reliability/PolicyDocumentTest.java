@@ -173,10 +173,12 @@ class PolicyDocumentTest {
         "Null ec2:ResourceTag/ami-pipeline:project", "Null aws:TagKeys", "ForAllValues:StringEquals aws:TagKeys");
     assertThat(runs.conditionValues("ec2:CreateTags", "ForAllValues:StringEquals", "aws:TagKeys"))
         .containsExactly("ami-pipeline:cancelled");
-    assertThat(runs.conditionsOn("ec2:TerminateInstances")).containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
+    assertThat(runs.conditionsOn("ec2:TerminateInstances"))
+        .containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
     assertThat(runs.conditionsOn("ec2:GetConsoleOutput")).containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
     assertThat(Stream.of("ec2:RunInstances", "ec2:CreateFleet", "ec2:DeleteTags", "ec2:StopInstances",
             "s3:PutObject", "s3:DeleteObject", "ssm:PutParameter", "iam:PassRole"))
-        .noneMatch(a -> runs.allows(a, "*") || runs.allows(a, instance) || runs.allows(a, "arn:aws:s3:::ml-logs/runs/x"));
+        .noneMatch(a -> runs.allows(a, "*") || runs.allows(a, instance)
+            || runs.allows(a, "arn:aws:s3:::ml-logs/runs/x"));
   }
 }

@@ -14,15 +14,17 @@ class RunSummaryTest {
   /** run.json as RUNS.md has the instance write it, with a field added later. */
   private static String runJson(int nodes, int attempts, String instances) {
     return """
-        {"runId": "demo-20261202-101500-3fa9", "project": "demo", "state": "failed", "startedAt": "2026-12-02T10:15:03Z",
-         "endedAt": "2026-12-02T10:20:00Z", "nodes": %d, "attempts": %d, "instances": [%s], "addedLater": 1}
+        {"runId": "demo-20261202-101500-3fa9", "project": "demo", "state": "failed",
+         "startedAt": "2026-12-02T10:15:03Z", "endedAt": "2026-12-02T10:20:00Z", "nodes": %d, "attempts": %d,
+         "instances": [%s], "addedLater": 1}
         """.formatted(nodes, attempts, instances);
   }
 
   private static String node(String id, int attempt, int code, String reason) {
     return """
         {"instanceId": "%s", "instanceType": "t3.micro", "attempt": %d, "exitCode": %d, "reason": "%s",
-         "startedAt": "2026-12-02T10:15:03Z", "endedAt": "2026-12-02T10:20:00Z"}""".formatted(id, attempt, code, reason);
+         "startedAt": "2026-12-02T10:15:03Z", "endedAt": "2026-12-02T10:20:00Z"}"""
+        .formatted(id, attempt, code, reason);
   }
 
   @Test

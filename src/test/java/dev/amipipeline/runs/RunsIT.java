@@ -112,8 +112,8 @@ class RunsIT {
   void sinceLeavesOutOlderRunsAndAnOldRunsCompleteSummaryIsAllThatIsRead(MotoServer moto) {
     String old = "demo-20240105-080000-abcd";
     instanceSide.ended(old, "i-00000000000000001", "g5.xlarge", "long ago\n",
-        new InstanceSide.End(0, "exited", 1, Instant.parse("2024-01-05T08:00:30Z"), Instant.parse("2024-01-05T09:00:00Z")),
-        1);
+        new InstanceSide.End(0, "exited", 1, Instant.parse("2024-01-05T08:00:30Z"),
+            Instant.parse("2024-01-05T09:00:00Z")), 1);
 
     Cli.Result recent = Cli.run(moto, "runs", "--project", "demo");
     AwsCallLog.start();
