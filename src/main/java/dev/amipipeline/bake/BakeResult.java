@@ -36,11 +36,15 @@ public sealed interface BakeResult extends Report {
     }
   }
 
-  /** A new AMI, tagged, recorded in SSM in every region and appended to the history. */
+  /**
+   * A new AMI, tagged, recorded in SSM in every region and appended to the history.
+   *
+   * @param log the file with Packer's full output
+   */
   @JsonPropertyOrder({"status", "project", "images", "inputs", "sourceAmi", "commit", "amiName", "bakedAt",
-      "seconds", "provisioned", "notes"})
+      "seconds", "provisioned", "notes", "log"})
   record Baked(String project, List<RegionImage> images, String inputs, String sourceAmi, String commit,
-      String amiName, String bakedAt, long seconds, boolean provisioned, List<String> notes)
+      String amiName, String bakedAt, long seconds, boolean provisioned, List<String> notes, String log)
       implements BakeResult {
 
     private static final DateTimeFormatter HISTORY_TIME =
@@ -49,6 +53,7 @@ public sealed interface BakeResult extends Report {
     public Baked {
       images = List.copyOf(images);
       notes = List.copyOf(notes);
+      Objects.requireNonNull(log, "log");
       if (images.isEmpty()) {
         throw new IllegalArgumentException("a bake makes at least one AMI");
       }
@@ -87,6 +92,7 @@ public sealed interface BakeResult extends Report {
       lines.add("  commit   " + commit);
       lines.add("  name     " + amiName);
       notes.forEach(n -> lines.add("  note     " + n));
+      lines.add("  log      " + log);
       return String.join("\n", lines);
     }
   }

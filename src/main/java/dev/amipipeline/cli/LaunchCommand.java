@@ -5,6 +5,7 @@ import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Durations;
 import dev.amipipeline.common.Json;
+import dev.amipipeline.common.WaitReporter;
 import dev.amipipeline.launch.ChoiceReport;
 import dev.amipipeline.launch.Ec2Launch;
 import dev.amipipeline.launch.InstanceTypeCatalog;
@@ -257,7 +258,7 @@ final class LaunchCommand implements Callable<Integer> {
         () -> ec2.describe(List.of(instanceId)).stream().map(LaunchedInstance::state).findFirst().orElse("terminated"));
     Printer.progress(spec).println("following " + files.logUri());
     Printer.progress(spec).flush();
-    JobLogFollower follower = new JobLogFollower(files, jobLogSink());
+    JobLogFollower follower = new JobLogFollower(files, jobLogSink(), WaitReporter.printingTo(Printer.progress(spec), ""), clock);
     return follower.follow(instanceId, Duration.ofMillis(pollIntervalMs), d -> Thread.sleep(d.toMillis()));
   }
 

@@ -95,7 +95,7 @@ public final class LocalLaunch {
         S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri, launched.project(), instanceId,
             instance::state);
         say("metadata service for " + instanceId + " on " + instance.metadataEndpoint());
-        JobResult job = new JobLogFollower(files, jobLines).follow(instanceId, poll, instance::awaitPowerOff);
+        JobResult job = new JobLogFollower(files, jobLines, this::say, clock).follow(instanceId, poll, instance::awaitPowerOff);
         if (job.exitStatus() == null) {
           say(instanceId + " ended without an exit status; the last lines of its first-boot.log:");
           instance.firstBootLogTail().forEach(l -> say("  " + l));
