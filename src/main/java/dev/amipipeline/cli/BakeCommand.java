@@ -187,9 +187,10 @@ final class BakeCommand implements Callable<Integer> {
     }
   }
 
-  private static LocalBuilder localBuilder(PrintWriter progress) {
+  private LocalBuilder localBuilder(PrintWriter progress) {
     LocalPaths paths = LocalPaths.fromEnvironment(System.getenv());
-    return new LocalBuilder(paths, new RootCache(paths.cache(), RootCache.mirror(System.getenv()), progress), progress);
+    return new LocalBuilder(paths, new RootCache(paths.cache(), RootCache.mirror(System.getenv()), progress, logDir()),
+        progress);
   }
 
   /** With --all a failed project is reported and the next one tried; Ctrl-C still stops them all. */
