@@ -24,6 +24,14 @@ setup() {
   grep -q 'cancel-in-progress: false' "$wf"
 }
 
+@test "each project's bake logs are kept as an artifact, also when the bake failed" {
+  grep -q 'scripts/nightly-rebake --project "${{ matrix.project }}" --log-dir bake-logs' "$wf"
+  grep -A6 'name: bake-logs-${{ matrix.project }}' "$wf" | grep -q 'path: bake-logs/'
+  grep -B3 'name: bake-logs-${{ matrix.project }}' "$wf" | grep -q 'if: always()'
+  # the history job takes only the histories
+  grep -q 'pattern: history-\*' "$wf"
+}
+
 @test "credentials come from OIDC, never from stored keys" {
   grep -q 'id-token: write' "$wf"
   grep -q 'role-to-assume: ${{ vars.AMI_PIPELINE_ROLE_ARN }}' "$wf"
