@@ -295,7 +295,9 @@ public final class Bake {
       Interruption interruption) {
     log.command(command);
     PackerRunner.Outcome outcome = packer.run(command, workDir, settings.timeout(), log::accept);
-    if (!outcome.succeeded()) {
+    if (interruption.received()) {
+      log.showWhere();
+    } else if (!outcome.succeeded()) {
       log.showFailure();
     }
     stopIfInterrupted(interruption, project);

@@ -39,7 +39,7 @@ final class BakeLog implements AutoCloseable {
   static BakeLog open(Path dir, String name, boolean full, PrintWriter progress, Clock clock, String project,
       Instant started) {
     BakeLog log = new BakeLog(LogFile.create(dir, name), full, progress, clock, project, started);
-    log.say("ami: Packer's full output: " + log.path());
+    log.showWhere();
     return log;
   }
 
@@ -61,10 +61,15 @@ final class BakeLog implements AutoCloseable {
     shown.ifPresent(text -> say(prefix + text));
   }
 
+  /** Where the log is, e.g. after an interrupt. */
+  void showWhere() {
+    say("ami: Packer's full output: " + path());
+  }
+
   /** After a failure: where the log is and, unless every line was shown already, its last lines. */
   void showFailure() {
     if (full) {
-      say("ami: Packer's full output: " + path());
+      showWhere();
       return;
     }
     List<String> tail = file.tail(FAILURE_TAIL);
