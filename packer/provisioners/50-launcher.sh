@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the first-boot launcher from the uploaded launcher/ folder (AMI_LAUNCHER_SRC):
 #   /opt/ami-pipeline/first-boot                      the script (0755)
+#   /opt/ami-pipeline/lib/*.sh                        the libraries it sources (0644)
 #   /etc/systemd/system/ami-first-boot.service        the unit, enabled for multi-user.target
 #   /etc/ami-pipeline/env                             AMI_SSM_PREFIX=<prefix>
 # and the tools the script needs beyond git and the AWS CLI: curl and jq (the run configuration is
@@ -29,6 +30,10 @@ for file in first-boot "$UNIT"; do
     exit 1
   fi
 done
+if ! compgen -G "$src/lib/*.sh" >/dev/null; then
+  log "error: $src/lib/ has no libraries: the template uploads the repository's launcher/ folder, lib/ included"
+  exit 1
+fi
 
 # Commands, not packages: Amazon Linux has curl from curl-minimal.
 missing=()
@@ -41,6 +46,9 @@ if ((${#missing[@]} > 0)); then
 fi
 
 install -D -m 0755 "$src/first-boot" "$root/opt/ami-pipeline/first-boot"
+# Replaced whole, so a library an older launcher had does not linger.
+rm -rf "$root/opt/ami-pipeline/lib"
+install -D -m 0644 -t "$root/opt/ami-pipeline/lib" "$src"/lib/*.sh
 install -D -m 0644 "$src/$UNIT" "$root/etc/systemd/system/$UNIT"
 install -d -m 0755 "$root/etc/ami-pipeline"
 printf 'AMI_SSM_PREFIX=%s\n' "$prefix" >"$root/etc/ami-pipeline/env"
@@ -53,3 +61,18 @@ else
   systemctl --quiet enable "$UNIT"
 fi
 log "enabled $UNIT (wanted by multi-user.target)"
+
+# cloud-init reads the user-data too. Ours is one line, AMI_PROJECT=<project>, for first-boot,
+# which reads it itself over IMDSv2: it is neither cloud-config nor a script, and cloud-init must
+# not try to run it (23.4 and later would end "degraded", and `cloud-init status` exit 2). Written
+# whether or not cloud-init is installed yet, so that a later install finds it.
+readonly CLOUD_CFG=/etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg
+install -d -m 0755 "$root${CLOUD_CFG%/*}"
+cat >"$root$CLOUD_CFG" <<'CFG'
+# Written by ami-pipeline (packer/provisioners/50-launcher.sh). The user-data of this image's
+# instances, AMI_PROJECT=<project>, is for the ami-first-boot unit, which reads it itself over
+# IMDSv2; cloud-init must not try to run it. Cloud-config for this image belongs in its bake.
+allow_userdata: false
+CFG
+chmod 0644 "$root$CLOUD_CFG"
+log "wrote $CLOUD_CFG: cloud-init leaves the user-data to first-boot"

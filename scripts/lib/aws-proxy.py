@@ -14,7 +14,8 @@ scripts/bench and the reliability tests; standard library only.
 
 Control endpoints (not forwarded):
     GET  /__proxy/stats     {"requests": {action: n}, "throttled": n, "failed": n, "reset": n, "lost": n,
-                             "held": n, "byResource": {action: {id: {"requests": n, "applied": n}}}, ...}
+                             "held": n, "denied": n,
+                             "byResource": {action: {id: {"requests": n, "applied": n}}}, ...}
                             (applied: the upstream answered 2xx, whether or not the client heard it)
     GET  /__proxy/requests  the recorded requests: [{"action", "service", "agent", "params", "verdict",
                             "status", "code"}], for the actions listed in record_actions
@@ -29,12 +30,17 @@ Control endpoints (not forwarded):
         lose_next       {"<action>": n}: the next n requests of the action are forwarded and their
                         answers lost (the connection is reset instead)
         next_agent      fail_next and lose_next count only clients whose User-Agent contains this
+        deny            [{"action": "<EC2 action>", "params": {"<name>": "<value>"}, "status": 403,
+                        "code": "UnauthorizedOperation", "message": ".."}]: every request of the action
+                        whose parameters include those gets that EC2 error answer, never forwarded (a
+                        refusal the emulator cannot give, e.g. one scoped to a single resource)
         hold_after      {"count": n, "actions": [..]} or null: after n requests of those actions (any
                         action when empty), each further one is forwarded and its answer held until
                         hold_after is set to null, then the connection is reset: a client killed
                         while its calls are in flight
 """
 import argparse
+import html
 import os
 import http.client
 import json
@@ -58,6 +64,10 @@ NON_MUTATING = (100, 20.0)  # Describe* and other read-only actions
 THROTTLE_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
     "<Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
+)
+EC2_ERROR_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
+    "<Message>{message}</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
 )
 THROTTLE_JSON = '{"__type":"ThrottlingException","message":"Rate exceeded"}'
 THROTTLE_QUERY_XML = (
@@ -108,6 +118,7 @@ class State:
         self.next_agent = ""
         self.lose_next = {}
         self.hold_after = None
+        self.deny = []
         self.released = threading.Condition(self.lock)
         self.random = random.Random(args.seed)
         self.clear()
@@ -115,7 +126,7 @@ class State:
     def clear(self):
         self.requests, self.throttled_by_action, self.buckets = {}, {}, {}
         self.by_resource, self.recorded = {}, []
-        self.throttled = self.failed = self.reset = self.lost = self.held = 0
+        self.throttled = self.failed = self.reset = self.lost = self.held = self.denied = 0
         self.started = time.monotonic()
 
     def configure(self, conf):
@@ -130,6 +141,7 @@ class State:
             self.next_agent = str(conf.get("next_agent", self.next_agent))
             self.fail_next.update({a: int(n) for a, n in conf.get("fail_next", {}).items()})
             self.lose_next.update({a: int(n) for a, n in conf.get("lose_next", {}).items()})
+            self.deny = list(conf.get("deny", self.deny))
             if "hold_after" in conf:
                 hold = conf["hold_after"]
                 self.hold_after = None if hold is None else {
@@ -160,10 +172,23 @@ class State:
             return None
         return self.buckets.setdefault(action, Bucket(size, refill))
 
-    def decide(self, action, agent):
-        """Returns 'reset', 'fail', 'lost', 'hold', 'throttle' or 'forward', and counts it."""
+    def denial(self, action, params):
+        """The deny rule a request matches, else None."""
+        with self.lock:
+            for rule in self.deny:
+                if rule.get("action") == action and all(
+                        params.get(k) == v for k, v in rule.get("params", {}).items()):
+                    return rule
+            return None
+
+    def decide(self, action, agent, params):
+        """Returns 'deny', 'reset', 'fail', 'lost', 'hold', 'throttle' or 'forward', and counts it."""
+        rule = self.denial(action, params)
         with self.lock:
             self.requests[action] = self.requests.get(action, 0) + 1
+            if rule is not None:
+                self.denied += 1
+                return "deny"
             targeted = self.next_agent in agent
             if targeted and self.fail_next.get(action, 0) > 0:
                 self.fail_next[action] -= 1
@@ -223,6 +248,7 @@ class State:
                 "reset": self.reset,
                 "lost": self.lost,
                 "held": self.held,
+                "denied": self.denied,
                 "byResource": {a: dict(sorted(r.items())) for a, r in sorted(self.by_resource.items())},
                 "seconds": round(time.monotonic() - self.started, 3),
             }
@@ -348,7 +374,15 @@ def make_handler(state, upstream):
             service = service_of(self.headers)
             agent = self.headers.get("User-Agent", "")
             params = params_of(self.headers, body)
-            verdict = state.decide(action, agent)
+            verdict = state.decide(action, agent, params)
+            if verdict == "deny":
+                rule = state.denial(action, params) or {}
+                code = rule.get("code", "UnauthorizedOperation")
+                payload = EC2_ERROR_XML.format(code=html.escape(code), message=html.escape(
+                    rule.get("message", "You are not authorized to perform this operation.")))
+                status = int(rule.get("status", 403))
+                state.settle(action, service, agent, params, verdict, status, code)
+                return self._send(status, "text/xml", payload)
             if verdict == "reset":
                 state.settle(action, service, agent, params, verdict, None, None)
                 return self._reset_connection()

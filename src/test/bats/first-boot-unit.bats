@@ -75,9 +75,10 @@ findings() {
   [[ "$output" == *"the job already finished on an earlier boot (2026-01-01T00:00:00Z exited); nothing to do"* ]]
 }
 
-@test "shellcheck passes on every script in launcher/ and packer/provisioners/" {
+@test "shellcheck passes on every script and library in launcher/ and packer/provisioners/" {
   cd "$repo"
-  mapfile -t scripts < <(grep -rlE '^#!.*(bash|sh)' launcher packer/provisioners)
-  [ "${#scripts[@]}" -ge 9 ]
+  mapfile -t scripts < <({ grep -rlE '^#!.*(bash|sh)' launcher packer/provisioners; find launcher packer/provisioners -name '*.sh'; } | sort -u)
+  [ "${#scripts[@]}" -ge 17 ]
+  [[ " ${scripts[*]} " == *" launcher/lib/imds.sh "* ]]
   run -0 shellcheck "${scripts[@]}"
 }

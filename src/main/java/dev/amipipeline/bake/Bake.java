@@ -1,15 +1,19 @@
 package dev.amipipeline.bake;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Concurrently;
+import dev.amipipeline.common.Elapsed;
 import dev.amipipeline.common.WaitReporter;
 import dev.amipipeline.history.HistoryFile;
+import dev.amipipeline.leftovers.BakeLockHolder;
+import dev.amipipeline.leftovers.LeakedBuilders;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.project.Tags;
-import dev.amipipeline.prune.LeakedBuilders;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -29,8 +33,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
@@ -46,6 +48,8 @@ import software.amazon.awssdk.services.ec2.model.Image;
 public final class Bake {
 
   static final String PLUGINS_FILE = "plugins/required-plugins.pkr.hcl";
+  /** The name of the threads that overlap a bake's independent steps. */
+  private static final String BACKGROUND = "bake-background";
   private static final DateTimeFormatter NAME_STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
@@ -74,9 +78,10 @@ public final class Bake {
     Region buildRegion = Region.of(regions.get(0));
     PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(buildRegion), progress);
     // Two short processes and the SSM client's set-up run while EC2 answers the first questions.
-    CompletableFuture<PackerVersion> version = inBackground(packer::version);
-    CompletableFuture<String> commit = inBackground(() -> GitCommit.head(settings.template().toAbsolutePath().getParent()));
-    inBackground(() -> aws.ssm(buildRegion));
+    CompletableFuture<PackerVersion> version = Concurrently.inBackground(BACKGROUND, packer::version);
+    CompletableFuture<String> commit = Concurrently.inBackground(BACKGROUND,
+        () -> GitCommit.head(settings.template().toAbsolutePath().getParent()));
+    Concurrently.inBackground(BACKGROUND, () -> aws.ssm(buildRegion));
     Plan plan = plan(project, regions, started);
     if (settings.ifChanged() && !settings.force()) {
       Optional<String> current = imageWithInputs(plan);
@@ -84,7 +89,7 @@ public final class Bake {
         return new BakeResult.Unchanged(project.name(), current.get(), plan.inputs(), plan.source().id());
       }
     }
-    Recipe recipe = new Recipe(plan, await(version), await(commit));
+    Recipe recipe = new Recipe(plan, Concurrently.await(version), Concurrently.await(commit));
     if (settings.dryRun()) {
       Path placeholder = Path.of(System.getProperty("java.io.tmpdir"), "ami-bake-" + project.name() + "-XXXX");
       return new BakeResult.DryRun(project.name(), plan.inputs(), plan.source().id(),
@@ -169,10 +174,9 @@ public final class Bake {
     Plan plan = recipe.plan;
     String project = plan.project().name();
     BakeLock lock = new BakeLock(aws.ssm(Region.of(plan.buildRegion())), plan.names(), clock, progress,
-        BakeLock.Processes.local());
+        BakeLockHolder.Processes.local());
     try (Interruption interruption = Interruption.install(packer::interrupt);
-        BakeLock.Lease lease = lock.acquire(
-            new BakeLock.Holder(BakeLock.localHost(), ProcessHandle.current().pid(), plan.started()));
+        BakeLock.Lease lease = lock.acquire(BakeLockHolder.thisProcess(plan.started()));
         WorkDir work = WorkDir.create(project);
         BuilderHost.Session builder = builderHost == null ? null : builderHost.start(plan.project());
         BakeLog log = BakeLog.open(settings.logDir(), "bake-" + recipe.amiName, settings.fullPackerOutput(), progress,
@@ -202,7 +206,7 @@ public final class Bake {
       }
       // A Packer that succeeded ended its builder: the check for one it missed runs while the AMI
       // is recorded, and ends before the lock is released.
-      CompletableFuture<Void> leftovers = inBackground(() -> {
+      CompletableFuture<Void> leftovers = Concurrently.inBackground(BACKGROUND, () -> {
         endLeakedBuilders(plan, "Packer exited and left it running");
         return null;
       });
@@ -215,7 +219,7 @@ public final class Bake {
         }
         return record(recipe, build, amis, notes, log.path());
       } finally {
-        await(leftovers);
+        Concurrently.await(leftovers);
       }
     }
   }
@@ -228,7 +232,7 @@ public final class Bake {
   private void endLeakedBuilders(Plan plan, String why) {
     String project = plan.project().name();
     try {
-      LeakedBuilders.end(aws.ec2(Region.of(plan.buildRegion())), plan.buildRegion(), project,
+      LeakedBuilders.end(aws.ec2(Region.of(plan.buildRegion())), project,
               line -> progress.println("ami: builder of " + project + " (" + why + "): " + line))
           .forEach((resource, reason) -> progress.println("ami: warning: could not remove " + resource + ": " + reason
               + "; ami prune removes it later"));
@@ -284,7 +288,10 @@ public final class Bake {
     try {
       images = aws.ec2(region).describeImages(b -> b.imageIds(current.get())).images();
     } catch (Ec2Exception e) {
-      return Optional.empty(); // deregistered since: bake a new one
+      if (AwsErrors.noSuchImage(e)) {
+        return Optional.empty(); // deregistered since: bake a new one
+      }
+      throw e; // denied, throttled, broken: whether it changed is unknown, so the bake stops
     }
     boolean same = images.stream().flatMap(i -> i.tags().stream())
         .anyMatch(t -> t.key().equals(Tags.INPUTS) && t.value().equals(plan.inputs()));
@@ -343,29 +350,6 @@ public final class Bake {
           StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new AmiException.Failed("cannot prepare the template for Packer in " + folder + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static <T> CompletableFuture<T> inBackground(Supplier<T> work) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    Thread thread = new Thread(() -> {
-      try {
-        result.complete(work.get());
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-      }
-    }, "bake-background");
-    thread.setDaemon(true);
-    thread.start();
-    return result;
-  }
-
-  /** The value, or the exception the work threw (e.g. ToolMissing for a missing packer). */
-  private static <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException cause ? cause : e;
     }
   }
 

@@ -3,6 +3,7 @@ package dev.amipipeline.bake;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.amipipeline.common.Elapsed;
 import dev.amipipeline.common.ExitCode;
 import dev.amipipeline.common.Report;
 import dev.amipipeline.history.HistoryRow;

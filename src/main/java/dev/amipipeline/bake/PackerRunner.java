@@ -1,6 +1,7 @@
 package dev.amipipeline.bake;
 
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Lines;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +90,7 @@ public final class PackerRunner {
     }
     if (r.exitCode() != 0) {
       throw new AmiException.ToolMissing("'" + packer + " version' failed (exit " + r.exitCode() + "): "
-          + r.output().strip().lines().findFirst().orElse("") + "; " + INSTALL_HINT);
+          + Lines.first(r.output()) + "; " + INSTALL_HINT);
     }
     return PackerVersion.parse(r.output());
   }

@@ -68,7 +68,7 @@ public final class WaitReporter implements AutoCloseable {
     Instant now = clock.instant();
     if (Duration.between(lastSaid, now).compareTo(every) >= 0) {
       lastSaid = now;
-      say.accept("waiting for " + what + " (" + minutesAndSeconds(Duration.between(started, now)) + ")");
+      say.accept("waiting for " + what + " (" + Elapsed.words(Duration.between(started, now)) + ")");
     }
   }
 
@@ -77,11 +77,5 @@ public final class WaitReporter implements AutoCloseable {
     if (ticker != null) {
       ticker.shutdownNow();
     }
-  }
-
-  /** {@code 40s}, {@code 2m 10s}: a wait is read in minutes and seconds. */
-  static String minutesAndSeconds(Duration d) {
-    long s = Math.max(0, d.getSeconds());
-    return s < 60 ? s + "s" : s / 60 + "m " + s % 60 + "s";
   }
 }

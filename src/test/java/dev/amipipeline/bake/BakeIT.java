@@ -9,6 +9,7 @@ import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.history.HistoryFile;
 import dev.amipipeline.history.HistoryRow;
+import dev.amipipeline.leftovers.BakeLockHolder;
 import dev.amipipeline.project.ProjectRepository;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.testing.Cli;
@@ -325,7 +326,7 @@ class BakeIT {
 
   @Test
   void aRunningBakesLockIsExit3NamingTheHolderAndItsAge(MotoServer moto) {
-    String theirs = new BakeLock.Holder("ci-runner-7", 4242, Instant.now().minus(Duration.ofMinutes(10))).toJson();
+    String theirs = new BakeLockHolder("ci-runner-7", 4242, Instant.now().minus(Duration.ofMinutes(10))).toJson();
     aws.ssm().putParameter(b -> b.name(LOCK).value(theirs).type(ParameterType.STRING));
 
     Cli.Result r = bakeRepo(moto, "--project", "demo");
@@ -340,7 +341,7 @@ class BakeIT {
 
   @Test
   void aLockOlderThanThreeHoursIsTakenOverWithAWarning(MotoServer moto) {
-    String dead = new BakeLock.Holder("gone-host", 99, Instant.now().minus(Duration.ofHours(4))).toJson();
+    String dead = new BakeLockHolder("gone-host", 99, Instant.now().minus(Duration.ofHours(4))).toJson();
     aws.ssm().putParameter(b -> b.name(LOCK).value(dead).type(ParameterType.STRING));
 
     Cli.Result r = bakeRepo(moto, "--project", "demo");

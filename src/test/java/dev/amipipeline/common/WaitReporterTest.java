@@ -57,7 +57,7 @@ class WaitReporterTest {
         "waiting for AMI ami-1 in us-east-1 to become available (30s)",
         "waiting for AMI ami-1 in us-east-1 to become available (40s)",
         "waiting for AMI ami-1 in us-east-1 to become available (50s)",
-        "waiting for AMI ami-1 in us-east-1 to become available (1m 0s)",
+        "waiting for AMI ami-1 in us-east-1 to become available (1m)",
         "waiting for AMI ami-1 in us-east-1 to become available (1m 10s)");
   }
 

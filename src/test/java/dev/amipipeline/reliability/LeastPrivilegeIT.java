@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
-import dev.amipipeline.bake.BakeLock;
+import dev.amipipeline.leftovers.BakeLockHolder;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.testing.Ec2Seed;
 import dev.amipipeline.testing.EmulatorState;
@@ -155,7 +155,7 @@ class LeastPrivilegeIT {
   private String leakedBuilderOfAKilledBake() throws Exception {
     Process ended = new ProcessBuilder("true").start();
     ended.waitFor();
-    String lock = new BakeLock.Holder(BakeLock.localHost(), ended.pid(), Instant.now().minus(Duration.ofMinutes(5)))
+    String lock = new BakeLockHolder(BakeLockHolder.localHost(), ended.pid(), Instant.now().minus(Duration.ofMinutes(5)))
         .toJson();
     aws.ssm().putParameter(b -> b.name("/ami-pipeline/demo/bake-lock").value(lock).type(ParameterType.STRING));
     aws.ec2().createKeyPair(b -> b.keyName("packer_6b035bc4"));
