@@ -395,6 +395,21 @@ class BakeIT {
   }
 
   @Test
+  void aLogFolderThatIsAFileOrAnUnknownOutputViewIsExit2BeforeAnyAwsCall(MotoServer moto) throws Exception {
+    Path aFile = Files.writeString(tmp.resolve("a-file"), "x");
+    for (String[] bad : List.of(new String[] {"--log-dir", aFile.toString()},
+        new String[] {"--packer-output", "everything"})) {
+      Cli.Result r = Cli.run(moto, "bake", "--template", Shell.REPO.resolve("packer/ami.pkr.hcl").toString(),
+          "--projects-dir", Shell.REPO.resolve("packer/projects").toString(), "--history", history().toString(),
+          "--project", "demo", bad[0], bad[1]);
+      assertThat(r.exitCode()).as(String.join(" ", bad)).isEqualTo(2);
+      assertThat(r.errLines()).as(String.join(" ", bad)).singleElement().asString().contains(bad[0]);
+    }
+    assertThat(aws.ec2().describeInstances().reservations()).isEmpty();
+    assertThat(ssmExists(REGION, LOCK)).isFalse();
+  }
+
+  @Test
   void deprecationAndImdsV2AreSkippedWithANoteWhereTheEndpointLacksThem(MotoServer moto) {
     Cli.Result r = bakeRepo(moto, "--project", "demo", "--deprecate-after", "90d");
 
