@@ -112,7 +112,7 @@ public final class Launch {
     S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri(parameters, project), plan.project(), instanceId,
         () -> ec2.describe(List.of(instanceId)).stream().map(LaunchedInstance::state).findFirst().orElse("terminated"));
     output.progress("following " + files.logUri());
-    JobResult job = new JobLogFollower(files, output::jobLine)
+    JobResult job = new JobLogFollower(files, output::jobLine, output::progress, clock)
         .follow(instanceId, request.pollInterval(), d -> Thread.sleep(d.toMillis()));
     return Outcome.followed(report, job);
   }
