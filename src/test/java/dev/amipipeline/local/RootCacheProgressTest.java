@@ -26,7 +26,7 @@ class RootCacheProgressTest {
   @Test
   void aRealBuildIsOneLinePerPhaseWithItsCounts() throws IOException {
     List<String> log;
-    try (InputStream in = RootCacheProgressTest.class.getResourceAsStream("root-cache-build.log")) {
+    try (InputStream in = RootCacheProgressTest.class.getResourceAsStream("root-cache-build.txt")) {
       log = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
     }
 
