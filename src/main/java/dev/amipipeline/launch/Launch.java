@@ -67,6 +67,7 @@ public final class Launch {
   /** @param project the request's project, loaded; null only with {@code --list} and no project */
   public Outcome run(LaunchRequest request, Project project) {
     if (request.list()) {
+      request.checkList(project);
       try (AwsClients aws = connect.get()) {
         return Outcome.of(ChoiceReport.of(choose(aws, request, project)));
       }
@@ -178,12 +179,12 @@ public final class Launch {
         + project + ") or run 'ami bake --project " + project + "'"));
   }
 
-  /** The types to try in order: the one asked for, the chooser's for --cpu/--memory, else the project's. */
+  /** The types to try in order: the one asked for, the chooser's for --cpu/--memory or GPUs, else the project's. */
   private List<String> instanceTypes(AwsClients aws, LaunchRequest request, Project project) {
     if (request.instanceType() != null) {
       return List.of(request.instanceType());
     }
-    if (request.size() != null) {
+    if (request.choosesTypes(project)) {
       TypeChooser.Choice choice = choose(aws, request, project);
       output.progress(ChoiceReport.of(choice).toText());
       return choice.typesInOrder();
@@ -191,11 +192,15 @@ public final class Launch {
     return project.spec().launch().instanceTypes();
   }
 
-  /** Cheapest fitting type for the image's architecture, by spot price with --spot, else the on-demand estimate. */
+  /**
+   * Cheapest fitting types for the image's architecture, by spot price with --spot, else the
+   * on-demand estimate. DescribeInstanceTypes has no GPU filters: the chooser filters all types.
+   */
   private TypeChooser.Choice choose(AwsClients aws, LaunchRequest request, Project project) {
     String architecture = project == null ? "x86_64" : project.spec().bake().baseImage().architecture();
-    TypeChooser.Requirement need = new TypeChooser.Requirement(request.size().cpu(), request.size().memoryMib(),
-        architecture);
+    LaunchRequest.Size size = request.size();
+    TypeChooser.Requirement need = new TypeChooser.Requirement(size == null ? 0 : size.cpu(),
+        size == null ? 0 : size.memoryMib(), request.gpuSpec(project), architecture);
     InstanceTypeCatalog catalog = new InstanceTypeCatalog(aws.ec2());
     List<TypeChooser.TypeInfo> all = catalog.all();
     Boolean spot = request.options().spot();

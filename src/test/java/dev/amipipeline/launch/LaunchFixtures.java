@@ -37,8 +37,8 @@ final class LaunchFixtures {
 
   /** A launch of {@code p} with these options and no other flag. */
   static LaunchRequest request(Project p, LaunchOptions options) {
-    return new LaunchRequest(p.name(), options, null, null, null, false, false, false, false, false, false, false, null,
-        Duration.ofSeconds(5));
+    return new LaunchRequest(p.name(), options, null, null, null, null, false, false, false, false, false, false,
+        false, null, Duration.ofSeconds(5));
   }
 
   static LaunchPlan plan(Project p, LaunchOptions options) {
