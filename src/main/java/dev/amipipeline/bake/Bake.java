@@ -5,6 +5,7 @@ import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.common.Elapsed;
+import dev.amipipeline.common.WaitReporter;
 import dev.amipipeline.history.HistoryFile;
 import dev.amipipeline.leftovers.BakeLockHolder;
 import dev.amipipeline.leftovers.LeakedBuilders;
@@ -75,7 +76,7 @@ public final class Bake {
     Instant started = clock.instant();
     List<String> regions = settings.regions().isEmpty() ? project.regionsOr(aws.region().id()) : settings.regions();
     Region buildRegion = Region.of(regions.get(0));
-    PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(buildRegion), progress, clock);
+    PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(buildRegion), progress);
     // Two short processes and the SSM client's set-up run while EC2 answers the first questions.
     CompletableFuture<PackerVersion> version = Concurrently.inBackground(BACKGROUND, packer::version);
     CompletableFuture<String> commit = Concurrently.inBackground(BACKGROUND,
@@ -177,7 +178,9 @@ public final class Bake {
     try (Interruption interruption = Interruption.install(packer::interrupt);
         BakeLock.Lease lease = lock.acquire(BakeLockHolder.thisProcess(plan.started()));
         WorkDir work = WorkDir.create(project);
-        BuilderHost.Session builder = builderHost == null ? null : builderHost.start(plan.project())) {
+        BuilderHost.Session builder = builderHost == null ? null : builderHost.start(plan.project());
+        BakeLog log = BakeLog.open(settings.logDir(), "bake-" + recipe.amiName, settings.fullPackerOutput(), progress,
+            clock, project, plan.started())) {
       endLeakedBuilders(plan, "an earlier bake left it running");
       SshTarget ssh = builder == null ? settings.ssh() : builder.target();
       BuildSpec build = recipe.build(work.path(), ssh);
@@ -193,7 +196,7 @@ public final class Bake {
       try {
         for (List<String> command : recipe.commands(work.path(), ssh)) {
           stopIfInterrupted(interruption, project);
-          runPacker(packer, command, work.path(), project, plan.started(), interruption);
+          runPacker(packer, command, work.path(), project, log, interruption);
         }
         packerSucceeded = true;
       } finally {
@@ -214,7 +217,7 @@ public final class Bake {
           stopIfInterrupted(interruption, project);
           notes.addAll(builder.keep(plan.regions().stream().map(amis::get).toList()));
         }
-        return record(recipe, build, amis, notes);
+        return record(recipe, build, amis, notes, log.path());
       } finally {
         Concurrently.await(leftovers);
       }
@@ -241,9 +244,10 @@ public final class Bake {
   }
 
   /** Every AMI available, tagged and hardened first; then SSM in each region; then the history. */
-  private BakeResult.Baked record(Recipe recipe, BuildSpec build, Map<String, String> amis, List<String> notes) {
+  private BakeResult.Baked record(Recipe recipe, BuildSpec build, Map<String, String> amis, List<String> notes,
+      Path log) {
     Plan plan = recipe.plan;
-    ImageRecorder recorder = new ImageRecorder(aws);
+    ImageRecorder recorder = new ImageRecorder(aws, WaitReporter.printingTo(progress, "ami: "));
     Instant deprecateAt = settings.deprecateAfter() == null ? null : plan.started().plus(settings.deprecateAfter());
     Map<String, List<String>> snapshots = new LinkedHashMap<>();
     for (String region : plan.regions()) {
@@ -257,7 +261,7 @@ public final class Bake {
     }
     BakeResult.Baked baked = new BakeResult.Baked(plan.project().name(), images, plan.inputs(), plan.source().id(),
         recipe.commit, recipe.amiName, plan.started().toString(),
-        Duration.between(plan.started(), clock.instant()).toSeconds(), !build.localMode(), notes);
+        Duration.between(plan.started(), clock.instant()).toSeconds(), !build.localMode(), notes, log.toString());
     new HistoryFile(settings.history()).update(table -> table.append(baked.historyRows()));
     return baked;
   }
@@ -294,9 +298,15 @@ public final class Bake {
     return same ? current : Optional.empty();
   }
 
-  private void runPacker(PackerRunner packer, List<String> command, Path workDir, String project, Instant started,
+  private void runPacker(PackerRunner packer, List<String> command, Path workDir, String project, BakeLog log,
       Interruption interruption) {
-    PackerRunner.Outcome outcome = packer.run(command, workDir, settings.timeout(), project, started);
+    log.command(command);
+    PackerRunner.Outcome outcome = packer.run(command, workDir, settings.timeout(), log::accept);
+    if (interruption.received()) {
+      log.showWhere();
+    } else if (!outcome.succeeded()) {
+      log.showFailure();
+    }
     stopIfInterrupted(interruption, project);
     if (outcome.timedOut()) {
       throw new AmiException.Failed("Packer did not finish within " + Elapsed.words(settings.timeout())

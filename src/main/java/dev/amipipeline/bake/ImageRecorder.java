@@ -4,6 +4,7 @@ import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Concurrently;
+import dev.amipipeline.common.WaitReporter;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.ProjectParameters;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -32,9 +34,12 @@ final class ImageRecorder {
   private static final Set<String> NOT_IMPLEMENTED = Set.of("NotImplemented", "InvalidAction", "UnsupportedOperation");
 
   private final AwsClients aws;
+  private final Consumer<String> say;
 
-  ImageRecorder(AwsClients aws) {
+  /** @param say where the wait for an AMI is reported (stderr) */
+  ImageRecorder(AwsClients aws, Consumer<String> say) {
     this.aws = aws;
+    this.say = say;
   }
 
   /**
@@ -44,7 +49,8 @@ final class ImageRecorder {
   List<String> finish(String region, String amiId, Map<String, String> tags, Instant deprecateAt, List<String> notes) {
     Ec2Client ec2 = aws.ec2(Region.of(region));
     Image image;
-    try (Ec2Waiter waiter = ec2.waiter()) {
+    try (Ec2Waiter waiter = ec2.waiter();
+        WaitReporter waiting = WaitReporter.during("AMI " + amiId + " in " + region + " to become available", say)) {
       var matched = waiter.waitUntilImageAvailable(b -> b.imageIds(amiId)).matched();
       matched.exception().ifPresent(e -> {
         throw new AmiException.Failed("AMI " + amiId + " in " + region + " did not become available: " + e.getMessage());

@@ -86,6 +86,9 @@ public final class CdsTraining {
           () -> aws.ec2().describeLaunchTemplatesPaginator(b -> b.maxResults(5)).stream().count(),
           () -> aws.ec2().describeLaunchTemplateVersionsPaginator(b -> b.launchTemplateId("lt-12345678")).stream()
               .count(),
+          () -> aws.ec2().describeInstanceTypesPaginator(b -> b.maxResults(100)).stream().count(),
+          () -> aws.ec2().describeSpotPriceHistoryPaginator(b -> b.instanceTypesWithStrings("g5.xlarge")).stream()
+              .count(),
           () -> aws.ec2().runInstances(b -> b.imageId("ami-12345678").minCount(1).maxCount(1)),
           () -> aws.ec2().createLaunchTemplate(b -> b.launchTemplateName("cds")
               .launchTemplateData(d -> d.imageId("ami-12345678"))),

@@ -68,6 +68,17 @@ final class TrainingEndpoint implements AutoCloseable {
           + "<item>i-12345678</item></instanceIds><instanceType>t3.micro</instanceType><lifecycle>spot</lifecycle>"
           + "</item></fleetInstanceSet>"),
       Map.entry("GetConsoleOutput", "<instanceId>i-12345678</instanceId><output>Y2RzCg==</output>"),
+      Map.entry("DescribeInstanceTypes", "<instanceTypeSet><item><instanceType>g5.xlarge</instanceType>"
+          + "<currentGeneration>true</currentGeneration><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo>"
+          + "<memoryInfo><sizeInMiB>16384</sizeInMiB></memoryInfo><processorInfo><supportedArchitectures>"
+          + "<item>x86_64</item></supportedArchitectures></processorInfo><gpuInfo><gpus><item><name>A10G</name>"
+          + "<manufacturer>NVIDIA</manufacturer><count>1</count><memoryInfo><sizeInMiB>22888</sizeInMiB></memoryInfo>"
+          + "</item></gpus></gpuInfo><instanceStorageInfo><totalSizeInGB>250</totalSizeInGB></instanceStorageInfo>"
+          + "</item></instanceTypeSet>"),
+      Map.entry("DescribeSpotPriceHistory", "<spotPriceHistorySet><item><instanceType>g5.xlarge</instanceType>"
+          + "<productDescription>Linux/UNIX</productDescription><spotPrice>0.4</spotPrice>"
+          + "<timestamp>2026-01-01T00:00:00.000Z</timestamp><availabilityZone>us-east-1a</availabilityZone></item>"
+          + "</spotPriceHistorySet>"),
       Map.entry("GetCallerIdentity", "<GetCallerIdentityResult><Account>123456789012</Account>"
           + "<Arn>arn:aws:iam::123456789012:user/cds</Arn><UserId>CDS</UserId></GetCallerIdentityResult>"));
 

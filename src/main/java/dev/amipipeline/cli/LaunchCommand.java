@@ -42,6 +42,8 @@ import picocli.CommandLine.Spec;
         "  ami launch --project ml --ami-version 3   # roll back to the 3rd bake",
         "  ami launch --project ml --template-only   # template that follows each bake",
         "  ami launch --cpu 8 --memory 61035 --list  # cheapest fitting types only",
+        "  ami launch --project ml --gpus A100:8     # cheapest types with 8 A100s",
+        "  ami launch --gpus 24GB+:1 --list --spot   # one GPU of 24 GB or more",
         "  ami launch --project demo --local --follow  # boot it on this machine (emulator)",
         "",
         "With --local (against a local emulator, as root) the instance the emulator",
@@ -88,8 +90,14 @@ final class LaunchCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   TypeChoice type;
 
+  @Option(names = "--gpus", paramLabel = "SPEC",
+      description = "Pick the cheapest types with these GPUs (default: the project's launch.gpus): NAME:COUNT"
+          + " (A100:8), MEM+:COUNT (24GB+:1, memory per GPU as sold), NAME (L4) or COUNT (1, any GPU);"
+          + " COUNT is exact. Combines with --cpu/--memory.")
+  String gpus;
+
   @Option(names = "--list",
-      description = "With --cpu and --memory: print the cheapest fitting types and launch nothing.")
+      description = "With --cpu and --memory and/or --gpus: print the cheapest fitting types and launch nothing.")
   boolean list;
 
   @Option(names = "--count", paramLabel = "N", defaultValue = "1",
@@ -160,6 +168,7 @@ final class LaunchCommand implements Callable<Integer> {
             rootDevice, count, placement),
         type == null ? null : type.instanceType,
         type == null || type.size == null ? null : new LaunchRequest.Size(type.size.cpu, type.size.memoryMib),
+        gpus,
         amiVersion, list, dryRun, templateOnly, waitRunning, follow, local,
         global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(poll.millis));
     Project p = project == null ? null : global.projects().load(project);

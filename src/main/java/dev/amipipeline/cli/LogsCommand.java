@@ -7,6 +7,7 @@ import dev.amipipeline.runs.Run;
 import dev.amipipeline.runs.RunLogs;
 import dev.amipipeline.runs.RunLookup;
 import dev.amipipeline.runs.RunsReader;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -60,7 +61,7 @@ final class LogsCommand implements Callable<Integer> {
       RunsReader reader = new RunsReader(aws, global.ssmPrefix(), Printer.progress(spec)::println);
       Run found = RunLookup.find(reader, global.projects(), asked, Instant.now());
       RunLogs logs = new RunLogs(reader.stored(global.projects().load(found.project())), reader.instances(),
-          new JobStreams(spec, global));
+          new JobStreams(spec, global), Clock.systemUTC());
       if (!follow) {
         return Printer.print(spec, global, logs.show(found, attempt));
       }

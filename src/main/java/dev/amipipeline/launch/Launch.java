@@ -74,6 +74,7 @@ public final class Launch {
   /** @param project the request's project, loaded; null only with {@code --list} and no project */
   public Outcome run(LaunchRequest request, Project project) {
     if (request.list()) {
+      request.checkList(project);
       try (AwsClients aws = connect.get()) {
         return Outcome.of(ChoiceReport.of(choose(aws, request, project)));
       }
@@ -124,7 +125,7 @@ public final class Launch {
     S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), results,
         () -> ec2.describe(List.of(instanceId)).stream().map(LaunchedInstance::state).findFirst().orElse("terminated"));
     output.progress("following " + files.logUri());
-    JobResult job = new JobLogFollower(files, output::jobLine)
+    JobResult job = new JobLogFollower(files, output::jobLine, output::progress, clock)
         .follow(instanceId, request.pollInterval(), d -> Thread.sleep(d.toMillis()));
     return Outcome.followed(report, job);
   }
@@ -185,12 +186,12 @@ public final class Launch {
         + project + ") or run 'ami bake --project " + project + "'"));
   }
 
-  /** The types to try in order: the one asked for, the chooser's for --cpu/--memory, else the project's. */
+  /** The types to try in order: the one asked for, the chooser's for --cpu/--memory or GPUs, else the project's. */
   private List<String> instanceTypes(AwsClients aws, LaunchRequest request, Project project) {
     if (request.instanceType() != null) {
       return List.of(request.instanceType());
     }
-    if (request.size() != null) {
+    if (request.choosesTypes(project)) {
       TypeChooser.Choice choice = choose(aws, request, project);
       output.progress(ChoiceReport.of(choice).toText());
       return choice.typesInOrder();
@@ -198,11 +199,15 @@ public final class Launch {
     return project.spec().launch().instanceTypes();
   }
 
-  /** Cheapest fitting type for the image's architecture, by spot price with --spot, else the on-demand estimate. */
+  /**
+   * Cheapest fitting types for the image's architecture, by spot price with --spot, else the
+   * on-demand estimate. DescribeInstanceTypes has no GPU filters: the chooser filters all types.
+   */
   private TypeChooser.Choice choose(AwsClients aws, LaunchRequest request, Project project) {
     String architecture = project == null ? "x86_64" : project.spec().bake().baseImage().architecture();
-    TypeChooser.Requirement need = new TypeChooser.Requirement(request.size().cpu(), request.size().memoryMib(),
-        architecture);
+    LaunchRequest.Size size = request.size();
+    TypeChooser.Requirement need = new TypeChooser.Requirement(size == null ? 0 : size.cpu(),
+        size == null ? 0 : size.memoryMib(), request.gpuSpec(project), architecture);
     InstanceTypeCatalog catalog = new InstanceTypeCatalog(aws.ec2());
     List<TypeChooser.TypeInfo> all = catalog.all();
     Boolean spot = request.options().spot();

@@ -2,6 +2,7 @@ package dev.amipipeline.launch;
 
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Durations;
+import dev.amipipeline.project.GpuSpec;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectValidator;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.regex.Pattern;
  * @param options what the instances are like (market, network, count, placement)
  * @param instanceType {@code --instance-type}, or null
  * @param size {@code --cpu}/{@code --memory}: the type chooser picks the types; null = not asked
+ * @param gpus {@code --gpus} as typed: the type chooser picks types with these GPUs; null = the project's
  * @param amiVersion the version of the ami-id parameter to launch; null = the current one
  * @param list print the cheapest fitting types and launch nothing
  * @param dryRun print the requests and let EC2 check them; launch nothing
@@ -34,6 +36,7 @@ public record LaunchRequest(
     LaunchOptions options,
     String instanceType,
     Size size,
+    String gpus,
     Long amiVersion,
     boolean list,
     boolean dryRun,
@@ -54,9 +57,19 @@ public record LaunchRequest(
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(pollInterval, "pollInterval");
     int count = options.count();
+    if (gpus != null) {
+      try {
+        GpuSpec.parse(gpus);
+      } catch (GpuSpec.Invalid e) {
+        throw new AmiException.BadInput("--gpus " + e.getMessage());
+      }
+      if (instanceType != null) {
+        throw new AmiException.BadInput("--gpus picks the instance types, --instance-type names one: drop either");
+      }
+    }
     if (list) {
-      if (size == null) {
-        throw new AmiException.BadInput("--list prints the cheapest types for --cpu N --memory MIB; add both");
+      if (size == null && gpus == null && project == null) {
+        throw nothingToList("");
       }
       if (templateOnly || waitRunning || follow || dryRun || count != 1) {
         throw new AmiException.BadInput("--list only prints the type table; drop --template-only, --wait, --follow,"
@@ -143,6 +156,38 @@ public record LaunchRequest(
       throw new AmiException.BadInput("--spot-interrupt-after interrupts a spot instance: add --spot (project "
           + p.name() + " launches on demand)");
     }
+  }
+
+  /**
+   * The GPUs the type chooser looks for: {@code --gpus}, else the project's {@code launch.gpus};
+   * none when {@code --instance-type} names the type.
+   *
+   * @param p the project; null only with {@code --list}
+   */
+  public GpuSpec gpuSpec(Project p) {
+    if (instanceType != null) {
+      return null;
+    }
+    String spec = gpus != null ? gpus : p == null ? null : p.spec().launch().gpus();
+    return spec == null ? null : GpuSpec.parse(spec);
+  }
+
+  /** Whether the type chooser picks the types: for --cpu/--memory or GPUs, unless --instance-type names one. */
+  public boolean choosesTypes(Project p) {
+    return instanceType == null && (size != null || gpuSpec(p) != null);
+  }
+
+  /** {@code --list} without --cpu/--memory or --gpus needs a project that asks for GPUs. */
+  public void checkList(Project p) {
+    if (!choosesTypes(p)) {
+      throw nothingToList(instanceType != null ? " (--instance-type names the type)"
+          : p == null ? "" : " (project " + p.name() + " names its instance types)");
+    }
+  }
+
+  private static AmiException.BadInput nothingToList(String why) {
+    return new AmiException.BadInput("--list prints the cheapest types for --cpu N --memory MIB and/or --gpus SPEC"
+        + why + ": add them");
   }
 
   /** When a local spot instance gets its interruption notice, counted from its boot; null = never. */

@@ -83,7 +83,8 @@ public final class LocalLaunch implements InstanceHost {
           progress)) {
         S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), instance::state);
         say("metadata service for " + instanceId + " on " + instance.metadataEndpoint());
-        JobResult result = new JobLogFollower(files, jobLines).follow(instanceId, job.poll(), instance::awaitPowerOff);
+        JobResult result = new JobLogFollower(files, jobLines, this::say, clock)
+            .follow(instanceId, job.poll(), instance::awaitPowerOff);
         if (result.exitStatus() == null) {
           say(instanceId + " ended without an exit status; the last lines of its first-boot.log:");
           instance.firstBootLogTail().forEach(l -> say("  " + l));

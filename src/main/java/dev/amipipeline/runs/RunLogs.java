@@ -7,6 +7,7 @@ import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
 import dev.amipipeline.results.ResultLayout;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +27,11 @@ public final class RunLogs {
   private final StoredRuns stored;
   private final RunInstances ec2;
   private final JobOutput output;
+  private final Clock clock;
 
-  public RunLogs(StoredRuns stored, RunInstances ec2, JobOutput output) {
+  /** @param clock for saying, while a followed job has printed nothing yet, how long it has been waited for */
+  public RunLogs(StoredRuns stored, RunInstances ec2, JobOutput output, Clock clock) {
+    this.clock = clock;
     this.stored = stored;
     this.ec2 = ec2;
     this.output = output;
@@ -73,7 +77,7 @@ public final class RunLogs {
           line -> {
             printed.incrementAndGet();
             lines.accept(line);
-          }).follow(i.instanceId(), every, pause);
+          }, output::progress, clock).follow(i.instanceId(), every, pause);
       if (result.exitStatus() == null && printed.get() == 0) {
         console(i, lines);
       }

@@ -51,14 +51,16 @@ class CdsTrainingIT {
       command(moto, "launch", "--project", "demo", "--spot", "--count", "2"); // an instant fleet
       command(moto, "launch", "--project", "demo", "--template-only");
       command(moto, "launch", "--project", "demo", "--template-only"); // a new version of it
+      command(moto, "launch", "--project", "demo", "--gpus", "24GB+:1", "--spot", "--list"); // the type chooser
       command(moto, "list");
       command(moto, "prune", "--keep", "1", "--history", history());
     });
     Set<String> training = recorded(CdsTrainingIT::train);
 
     assertThat(commands).as("what the commands were recorded making").contains("Ec2:RunInstances",
-        "Ec2:CreateFleet", "Ec2:DeregisterImage", "Ssm:PutParameter", "S3:ListObjectsV2", "S3:GetObject",
-        "Ec2:GetConsoleOutput", "Ec2:TerminateInstances");
+        "Ec2:CreateFleet", "Ec2:DeregisterImage", "Ssm:PutParameter", "Ec2:DescribeInstanceTypes",
+        "Ec2:DescribeSpotPriceHistory", "S3:ListObjectsV2", "S3:GetObject", "Ec2:GetConsoleOutput",
+        "Ec2:TerminateInstances");
     assertThat(training)
         .as("operations the commands make that CdsTraining does not (each would load from the jar at every start)")
         .containsAll(commands);

@@ -41,8 +41,8 @@ final class LaunchFixtures {
 
   /** A launch of {@code p} with these options and no other flag. */
   static LaunchRequest request(Project p, LaunchOptions options) {
-    return new LaunchRequest(p.name(), options, null, null, null, false, false, false, false, false, false, false, null,
-        Duration.ofSeconds(5));
+    return new LaunchRequest(p.name(), options, null, null, null, null, false, false, false, false, false, false,
+        false, null, Duration.ofSeconds(5));
   }
 
   /** A launch's plan: run {@code <project>-20250304-050607-3fa9}. */

@@ -46,7 +46,8 @@ class ProjectRepositoryTest {
     Project ml = repo.load("ml");
     assertThat(ml.spec().bake().nvidiaDriver()).isTrue();
     assertThat(ml.spec().launch().spot()).isTrue();
-    assertThat(ml.spec().launch().instanceTypes()).containsExactly("p3.2xlarge", "g5.xlarge");
+    assertThat(ml.spec().launch().instanceTypes()).isEmpty();
+    assertThat(ml.spec().launch().gpus()).isEqualTo("24GB+:1");
     assertThat(ml.spec().run().logUri()).startsWith("s3://");
     assertThat(ml.spec().run().checkpoint().dir()).isEqualTo("/home/ubuntu/checkpoints");
     assertThat(ml.spec().run().env()).doesNotContainKey("CHECKPOINT_DIR");
@@ -94,6 +95,9 @@ class ProjectRepositoryTest {
       checkpoint sync 5 s  | run.checkpoint               | {"dir": "/c", "syncSeconds": 5} | run.checkpoint.syncSeconds: must be at least 10, was 5
       checkpoint field     | run.checkpoint               | {"dir": "/c", "every": 5} | run.checkpoint.every: unknown field
       negative upload retry | run.uploadRetryMinutes      | -1                      | run.uploadRetryMinutes: must be 0 (one try) or more, was -1
+      bad GPU spec         | launch.gpus                  | "A100:x"                | launch.gpus: 'A100:x' is not a GPU spec (the count must be
+      GPUs and types       | launch.gpus                  | "A100:8"                | launch: give either instanceTypes or gpus
+      no types nor GPUs    | launch.instanceTypes         | []                      | launch.instanceTypes: missing: list at least one instance type, in order of preference (or ask for GPUs
       """)
   void rejectsBadValuesNamingTheField(String caseName, String path, String value, String expected)
       throws Exception {
@@ -105,6 +109,18 @@ class ProjectRepositoryTest {
     }
     parent.set(parts[parts.length - 1], MAPPER.readTree(value));
     assertThat(errorOf(MAPPER.writeValueAsString(root))).startsWith(FILE + ": ").contains(expected);
+  }
+
+  @Test
+  void gpusStandInForInstanceTypes() throws Exception {
+    ObjectNode root = (ObjectNode) MAPPER.readTree(VALID);
+    ((ObjectNode) root.get("launch")).remove("instanceTypes");
+    ((ObjectNode) root.get("launch")).put("gpus", "a10g:1");
+
+    Project p = parse(MAPPER.writeValueAsString(root));
+
+    assertThat(p.spec().launch().instanceTypes()).isEmpty();
+    assertThat(GpuSpec.parse(p.spec().launch().gpus())).isEqualTo(new GpuSpec("a10g:1", "a10g", null, 1));
   }
 
   @Test

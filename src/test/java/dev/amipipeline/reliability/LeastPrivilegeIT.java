@@ -90,7 +90,10 @@ class LeastPrivilegeIT {
     assertDenied(denied, "baker", "ec2:DescribeLaunchTemplates");
   }
 
-  /** Every launch path: one instance (spot, waited for), a fleet, a launch template, the type chooser. */
+  /**
+   * Every launch path: one instance (spot, waited for), a fleet, a launch template, the type chooser
+   * (on demand, and for GPUs by spot price).
+   */
   @Test
   void launchNeedsNothingButTheLaunchPolicy() {
     String ami = RecordedBakes.seedOne(aws, "demo", "demo-1").amiId();
@@ -101,7 +104,8 @@ class LeastPrivilegeIT {
         background(launcher, "launch", "--project", "demo", "--spot", "--wait"),
         background(launcher, "launch", "--project", "demo", "--count", "2"),
         background(launcher, "launch", "--project", "demo", "--template-only"),
-        background(launcher, "launch", "--project", "demo", "--cpu", "2", "--memory", "2048", "--list"));
+        background(launcher, "launch", "--project", "demo", "--cpu", "2", "--memory", "2048", "--list"),
+        background(launcher, "launch", "--project", "demo", "--gpus", "24GB+:1", "--spot", "--list"));
     Shell.Result outside = Shell.ami(launcher, "prune", "--keep", "1", "--history", history());
     launches.forEach(CompletableFuture::join);
     iam.relax();
