@@ -21,6 +21,9 @@ public record CancelReport(String runId, String project, boolean cancelled, Stri
 
   @Override
   public String toText() {
+    if (!cancelled && state.equals(RunState.RUNNING.label())) {
+      return "run " + runId + " is already ending (its instances are shutting down): nothing to cancel";
+    }
     if (!cancelled) {
       return "run " + runId + " has already ended (" + state + "): nothing to cancel";
     }

@@ -31,10 +31,10 @@ public final class RunLogs {
 
   /** @param clock for saying, while a followed job has printed nothing yet, how long it has been waited for */
   public RunLogs(StoredRuns stored, RunInstances ec2, JobOutput output, Clock clock) {
-    this.clock = clock;
     this.stored = stored;
     this.ec2 = ec2;
     this.output = output;
+    this.clock = clock;
   }
 
   /** The log of every instance of the run, or of one attempt; then where the run is. */

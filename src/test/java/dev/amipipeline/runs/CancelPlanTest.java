@@ -44,4 +44,16 @@ class CancelPlanTest {
     assertThat(plan.steps()).isEmpty();
     assertThat(plan.run().stateLabel()).isEqualTo("succeeded");
   }
+
+  @Test
+  void aRunWhoseInstancesAreAllShuttingDownHasNothingLeftToStop() {
+    Run run = Runs.of("demo", LAYOUT, RUN, List.of(listed("i-00000001", "shutting-down")), null);
+
+    CancelPlan plan = CancelPlan.of(run, NOW);
+
+    assertThat(plan.endsTheRun()).isFalse();
+    assertThat(new CancelReport(RUN.value(), "demo", false, run.stateLabel(), null, List.of()).toText())
+        .isEqualTo("run demo-20261202-101500-3fa9 is already ending (its instances are shutting down): nothing to"
+            + " cancel");
+  }
 }
