@@ -102,11 +102,16 @@ public final class CdsTraining {
           () -> aws.ec2().deregisterImage(b -> b.imageId("ami-12345678")),
           () -> aws.ec2().deleteSnapshot(b -> b.snapshotId("snap-12345678")),
           () -> aws.ec2().createTags(b -> b.resources("ami-12345678").tags(t -> t.key("k").value("v"))),
+          () -> aws.ec2().getConsoleOutput(b -> b.instanceId("i-12345678")),
+          () -> aws.ec2().terminateInstances(b -> b.instanceIds("i-12345678")),
           () -> aws.ec2().modifyImageAttribute(b -> b.imageId("ami-12345678").imdsSupport(a -> a.value("v2.0"))),
           () -> aws.ec2().waiter().waitUntilImageAvailable(b -> b.imageIds("ami-12345678")),
           () -> aws.ssm().putParameter(b -> b.name("/ami-pipeline/cds/lock").value("v").overwrite(false)),
           () -> aws.ssm().deleteParameter(b -> b.name("/ami-pipeline/cds/lock")),
-          () -> aws.s3(aws.region()).headObject(b -> b.bucket("cds-training").key("k")));
+          () -> aws.s3(aws.region()).headObject(b -> b.bucket("cds-training").key("k")),
+          () -> aws.s3(aws.region()).listObjectsV2Paginator(b -> b.bucket("cds-training").prefix("cds/").delimiter("/"))
+              .stream().count(),
+          () -> aws.s3(aws.region()).getObjectAsBytes(b -> b.bucket("cds-training").key("cds/run.json")));
       calls.forEach(ignoringFailures());
     }
   }

@@ -67,6 +67,7 @@ final class TrainingEndpoint implements AutoCloseable {
       Map.entry("CreateFleet", "<fleetId>fleet-12345678</fleetId><errorSet/><fleetInstanceSet><item><instanceIds>"
           + "<item>i-12345678</item></instanceIds><instanceType>t3.micro</instanceType><lifecycle>spot</lifecycle>"
           + "</item></fleetInstanceSet>"),
+      Map.entry("GetConsoleOutput", "<instanceId>i-12345678</instanceId><output>Y2RzCg==</output>"),
       Map.entry("DescribeInstanceTypes", "<instanceTypeSet><item><instanceType>g5.xlarge</instanceType>"
           + "<currentGeneration>true</currentGeneration><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo>"
           + "<memoryInfo><sizeInMiB>16384</sizeInMiB></memoryInfo><processorInfo><supportedArchitectures>"
@@ -84,6 +85,15 @@ final class TrainingEndpoint implements AutoCloseable {
   private static final String PARAMETER = """
       {"Name":"/ami-pipeline/cds/ami-id","Type":"String","Value":"ami-12345678","Version":1,\
       "DataType":"aws:ec2:image","LastModifiedDate":1767225600}""";
+
+  /** S3's ListObjectsV2: one object and one folder, as a run's folder lists. */
+  private static final String LIST_OBJECTS = """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>cds-training</Name><Prefix>cds/</Prefix>\
+      <KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter><IsTruncated>false</IsTruncated>\
+      <Contents><Key>cds/run.json</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"cds"</ETag>\
+      <Size>2</Size><StorageClass>STANDARD</StorageClass></Contents>\
+      <CommonPrefixes><Prefix>cds/i-12345678/</Prefix></CommonPrefixes></ListBucketResult>""";
 
   /** SSM answers by operation (the X-Amz-Target after the dot). */
   private static final Map<String, String> JSON_BODIES = Map.of(
@@ -121,17 +131,22 @@ final class TrainingEndpoint implements AutoCloseable {
       type = "application/x-amz-json-1.1";
     } else {
       Matcher action = ACTION.matcher(request); // action names are never escaped
-      if (!action.find()) { // S3: HeadObject and friends need only the status
+      String query = exchange.getRequestURI().getRawQuery();
+      if (action.find()) {
+        String name = action.group(1);
+        body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + name + "Response xmlns=\"http://ec2.amazonaws.com/doc/"
+            + "2016-11-15/\">" + QUERY_BODIES.getOrDefault(name, "<return>true</return>")
+            + "<requestId>cds</requestId></" + name + "Response>"; // the result first: STS's reader expects it there
+        type = "text/xml";
+      } else if (query != null && query.contains("list-type=2")) {
+        body = LIST_OBJECTS;
+        type = "application/xml";
+      } else { // S3: HeadObject, GetObject and friends need only the status
         exchange.getResponseHeaders().add("ETag", "\"cds\"");
         exchange.sendResponseHeaders(200, -1);
         exchange.close();
         return;
       }
-      String name = action.group(1);
-      body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + name + "Response xmlns=\"http://ec2.amazonaws.com/doc/"
-          + "2016-11-15/\">" + QUERY_BODIES.getOrDefault(name, "<return>true</return>")
-          + "<requestId>cds</requestId></" + name + "Response>"; // the result first: STS's reader expects it there
-      type = "text/xml";
     }
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", type);

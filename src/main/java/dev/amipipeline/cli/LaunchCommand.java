@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,6 +32,8 @@ import picocli.CommandLine.Spec;
         "reads the run configuration from SSM, runs the job, ships the log to S3 and",
         "terminates the instance. IMDSv2 is required (hop limit 2), shutdown terminates,",
         "volumes are encrypted, instance and volumes are tagged ami-pipeline:project.",
+        "Each launch is one run: its id is printed first and tagged ami-pipeline:run on",
+        "every instance, volume and fleet; 'ami logs <run>' shows its log.",
         "",
         "Examples:",
         "  ami launch --project ml --spot --wait",
@@ -153,9 +156,7 @@ final class LaunchCommand implements Callable<Integer> {
           + " after boot, e.g. 10s.")
   String spotInterruptAfter;
 
-  @Option(names = "--poll-interval-ms", hidden = true, defaultValue = "5000",
-      description = "How often --follow looks for new log lines.")
-  long pollIntervalMs;
+  @Mixin PollInterval poll;
 
   @Mixin GlobalOptions global;
 
@@ -169,39 +170,33 @@ final class LaunchCommand implements Callable<Integer> {
         type == null || type.size == null ? null : new LaunchRequest.Size(type.size.cpu, type.size.memoryMib),
         gpus,
         amiVersion, list, dryRun, templateOnly, waitRunning, follow, local,
-        global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(pollIntervalMs));
+        global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(poll.millis));
     Project p = project == null ? null : global.projects().load(project);
     Clock clock = Clock.systemUTC();
     LocalLaunch here = local ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),
         clock) : null;
-    Launch.Outcome outcome = new Launch(global::aws, global.ssmPrefix(), output(), clock, here).run(request, p);
+    Launch.Outcome outcome = new Launch(global::aws, global.ssmPrefix(), output(), clock, ThreadLocalRandom.current(),
+        here).run(request, p);
     Printer.print(spec, global, outcome.report());
     return outcome.exitCode();
   }
 
-  /** Progress on stderr; the job's log on stdout, or on stderr with --output json so stdout stays one object. */
+  /** Progress and the job's log as {@link JobStreams} has them; the started instances before the log, in text. */
   private Launch.Output output() {
-    PrintWriter progress = Printer.progress(spec);
-    PrintWriter jobLog = global.json() ? progress : spec.commandLine().getOut();
-    return new Launch.Output() {
-      @Override
-      public void progress(String line) {
-        progress.println(line);
-        progress.flush();
+    final class LaunchStreams extends JobStreams implements Launch.Output {
+      LaunchStreams() {
+        super(spec, global);
       }
 
       @Override
       public void launched(LaunchReport report) {
         if (!global.json()) {
-          Printer.print(spec, global, report);
+          PrintWriter out = spec.commandLine().getOut();
+          out.println(report.startedText());
+          out.flush();
         }
       }
-
-      @Override
-      public void jobLine(String line) {
-        jobLog.println(line);
-        jobLog.flush();
-      }
-    };
+    }
+    return new LaunchStreams();
   }
 }

@@ -6,9 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** What a launch would send, request by request, and what EC2's DryRun check said of each. */
-public record DryRunReport(String project, String amiId, List<CheckedRequest> requests, List<String> notes)
-    implements Report {
+/**
+ * What a launch would send, request by request, and what EC2's DryRun check said of each.
+ *
+ * @param runId the id the run would have had (its instances' tag); null for the project's template
+ */
+public record DryRunReport(String runId, String project, String amiId, List<CheckedRequest> requests,
+    List<String> notes) implements Report {
 
   public DryRunReport {
     requests = List.copyOf(requests);
@@ -21,7 +25,8 @@ public record DryRunReport(String project, String amiId, List<CheckedRequest> re
   @Override
   public String toText() {
     List<String> lines = new ArrayList<>();
-    lines.add("dry run: nothing was launched or changed (project " + project + ", " + amiId + ")");
+    lines.add("dry run: nothing was launched or changed (project " + project + ", " + amiId
+        + (runId == null ? "" : ", run " + runId + " not started") + ")");
     for (CheckedRequest r : requests) {
       lines.add("");
       lines.add(r.operation() + " " + (r.check() == null ? "(not sent)" : "-> " + r.check()));

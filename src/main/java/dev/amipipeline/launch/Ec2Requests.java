@@ -17,10 +17,12 @@ import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.IamInstanceProfileSpecification;
 import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateBlockDeviceMappingRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateHttpTokensState;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateIamInstanceProfileSpecificationRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateInstanceMetadataEndpointState;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateInstanceMetadataTagsState;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplatePlacementRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateTagSpecificationRequest;
 import software.amazon.awssdk.services.ec2.model.MarketType;
@@ -37,8 +39,9 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
 /**
  * Turns a {@link LaunchPlan} into EC2 requests. Pure: builds request objects, sends nothing. Every
  * launch path gets the same user-data, metadata options (IMDSv2 required, hop limit 2 so containers
- * on the host reach it), shutdown behavior (terminate: powering off from inside ends the instance,
- * no TerminateInstances permission needed on it), tags and encrypted volumes.
+ * on the host reach it, instance tags readable there so the instance learns its run id without an
+ * API call), shutdown behavior (terminate: powering off from inside ends the instance, no
+ * TerminateInstances permission needed on it), tags and encrypted volumes.
  */
 public final class Ec2Requests {
 
@@ -68,7 +71,8 @@ public final class Ec2Requests {
         .maxCount(1)
         .userData(UserData.base64(plan.project()))
         .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED)
-            .httpPutResponseHopLimit(METADATA_HOP_LIMIT).httpEndpoint(InstanceMetadataEndpointState.ENABLED))
+            .httpPutResponseHopLimit(METADATA_HOP_LIMIT).httpEndpoint(InstanceMetadataEndpointState.ENABLED)
+            .instanceMetadataTags(InstanceMetadataTagsState.ENABLED))
         .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
         .tagSpecifications(tagSpecifications(plan, attempt.market()))
         .subnetId(attempt.subnetId()) // a null leaves a field out of the request
@@ -105,7 +109,8 @@ public final class Ec2Requests {
         .userData(UserData.base64(plan.project()))
         .metadataOptions(m -> m.httpTokens(LaunchTemplateHttpTokensState.REQUIRED)
             .httpPutResponseHopLimit(METADATA_HOP_LIMIT)
-            .httpEndpoint(LaunchTemplateInstanceMetadataEndpointState.ENABLED))
+            .httpEndpoint(LaunchTemplateInstanceMetadataEndpointState.ENABLED)
+            .instanceMetadataTags(LaunchTemplateInstanceMetadataTagsState.ENABLED))
         .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
         .tagSpecifications(List.of(templateTags(ResourceType.INSTANCE, plan.tags()),
             templateTags(ResourceType.VOLUME, plan.tags())))
@@ -132,6 +137,7 @@ public final class Ec2Requests {
     return data.build();
   }
 
+  /** The template carries the project tag and, when it is a run's own (a fleet's), the run tag. */
   public static CreateLaunchTemplateRequest createTemplate(String name, RequestLaunchTemplateData data,
       Map<String, String> tags, boolean dryRun) {
     return CreateLaunchTemplateRequest.builder()
@@ -139,8 +145,7 @@ public final class Ec2Requests {
         .launchTemplateData(data)
         .versionDescription("ami-pipeline launch")
         .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.LAUNCH_TEMPLATE)
-            .tags(Map.of(Tags.PROJECT, tags.get(Tags.PROJECT)).entrySet().stream().map(Ec2Requests::tag).toList())
-            .build())
+            .tags(ownerTags(tags)).build())
         .dryRun(dryRun)
         .build();
   }
@@ -158,7 +163,8 @@ public final class Ec2Requests {
   /**
    * An instant EC2 Fleet of {@code capacity} instances over every instance type × subnet of the plan:
    * capacity-optimized for spot (fewest interruptions), lowest-price on demand. A cluster placement
-   * group keeps the fleet in one AZ.
+   * group keeps the fleet in one AZ. The fleet carries the project and run tags; its instances and
+   * volumes get theirs from the template (the only way for fleets that are not instant).
    */
   public static CreateFleetRequest createFleet(LaunchPlan plan, String templateId, Market market, int capacity,
       boolean dryRun) {
@@ -183,7 +189,7 @@ public final class Ec2Requests {
         .targetCapacitySpecification(t -> t.totalTargetCapacity(capacity)
             .defaultTargetCapacityType(spot ? DefaultTargetCapacityType.SPOT : DefaultTargetCapacityType.ON_DEMAND))
         .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.FLEET)
-            .tags(tag(Map.entry(Tags.PROJECT, plan.project()))).build())
+            .tags(ownerTags(plan.tags())).build())
         .dryRun(dryRun);
     if (spot) {
       fleet.spotOptions(s -> s.allocationStrategy(SpotAllocationStrategy.CAPACITY_OPTIMIZED)
@@ -209,6 +215,12 @@ public final class Ec2Requests {
       specs.add(TagSpecification.builder().resourceType(ResourceType.SPOT_INSTANCES_REQUEST).tags(tags).build());
     }
     return specs;
+  }
+
+  /** What a fleet or template is tagged with: whose it is (project, and run when it is a run's own). */
+  private static List<Tag> ownerTags(Map<String, String> tags) {
+    return tags.entrySet().stream().filter(e -> e.getKey().equals(Tags.PROJECT) || e.getKey().equals(Tags.RUN))
+        .map(Ec2Requests::tag).toList();
   }
 
   private static LaunchTemplateTagSpecificationRequest templateTags(ResourceType type, Map<String, String> tags) {

@@ -1,6 +1,8 @@
 package dev.amipipeline.launch;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.results.JobResult;
+import dev.amipipeline.results.ResultFolder;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -15,12 +17,13 @@ public interface InstanceHost {
   /**
    * How the booted instance runs.
    *
-   * @param logUri where the instance ships its log: the baked run configuration's
+   * @param results where the instance ships its results: its folder of the run, under the baked run
+   *     configuration's logUri
    * @param followed the log is shown as it comes (so the instance ships it more often than its default)
    * @param spotNotice when the spot interruption notice appears, counted from the boot; null = never
    * @param poll how often the job's log is read while the instance runs
    */
-  record Job(String logUri, boolean followed, Duration spotNotice, Duration poll) {}
+  record Job(ResultFolder results, boolean followed, Duration spotNotice, Duration poll) {}
 
   /** What this machine needs to boot instances (root, tools); checked before any AWS call. */
   void requireReady();

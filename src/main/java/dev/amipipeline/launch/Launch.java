@@ -2,36 +2,39 @@ package dev.amipipeline.launch;
 
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.JobOutput;
 import dev.amipipeline.common.Report;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
-import dev.amipipeline.project.RunConfig;
+import dev.amipipeline.results.JobLogFollower;
+import dev.amipipeline.results.JobResult;
+import dev.amipipeline.results.ResultFolder;
+import dev.amipipeline.results.ResultLayout;
+import dev.amipipeline.results.RunId;
+import dev.amipipeline.results.S3JobFiles;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * One {@code ami launch}, start to end: check the request against the project, read the recorded
  * AMI, pick the instance types, plan, then one of: the type table ({@code --list}), EC2's dry-run
  * check, the launch template, or the launch itself (RunInstances or an instant fleet), waited for
- * and its job followed when asked; with an {@link InstanceHost} the instance boots there.
+ * and its job followed when asked; with an {@link InstanceHost} the instance boots there. Every
+ * launch starts one run, whose id it makes from the clock and the random source.
  */
 public final class Launch {
 
   /** Where a launch writes while it runs; its result is what {@link #run} returns. */
-  public interface Output {
-    /** A progress line (stderr). */
-    void progress(String line);
-
+  public interface Output extends JobOutput {
     /** The instances started, before their job is followed: text output shows them now. */
     void launched(LaunchReport report);
-
-    /** One line of the followed job's log. */
-    void jobLine(String line);
   }
 
   /** The result to print and the command's exit code (a followed job's own). */
@@ -49,18 +52,22 @@ public final class Launch {
   private final String ssmPrefix;
   private final Output output;
   private final Clock clock;
+  private final RandomGenerator random;
   private final InstanceHost host;
 
   /**
    * @param connect opens the AWS clients, after every check that needs none (bad input never waits
    *     on credentials); they are closed when the launch ends
+   * @param random the random part of run ids
    * @param host where {@code --local} boots the instance; null when not asked for
    */
-  public Launch(Supplier<AwsClients> connect, String ssmPrefix, Output output, Clock clock, InstanceHost host) {
+  public Launch(Supplier<AwsClients> connect, String ssmPrefix, Output output, Clock clock, RandomGenerator random,
+      InstanceHost host) {
     this.connect = connect;
     this.ssmPrefix = ssmPrefix;
     this.output = output;
     this.clock = clock;
+    this.random = random;
     this.host = host;
   }
 
@@ -76,9 +83,12 @@ public final class Launch {
     if (request.local()) {
       localHost().requireReady();
     }
+    Instant now = clock.instant();
+    // The project's shared template starts runs of their own: each instance's id is its run id.
+    RunId run = request.templateOnly() ? null : RunId.start(project.name(), now, random);
     try (AwsClients aws = connect.get()) {
       ProjectParameters parameters = new ProjectParameters(aws.ssm(), new ParameterNames(ssmPrefix, project.name()));
-      LaunchPlan plan = plan(aws, parameters, request, project);
+      LaunchPlan plan = plan(aws, parameters, request, project, run, now);
       if (request.dryRun()) {
         return Outcome.of(new LaunchDryRun(aws.ec2()).check(plan, request.templateOnly()));
       }
@@ -86,20 +96,21 @@ public final class Launch {
         return Outcome.of(new LaunchTemplates(aws.ec2()).createOrUpdate(plan));
       }
       return request.local()
-          ? launchOnHost(aws, parameters, request, project, plan)
-          : launchOnEc2(aws, parameters, request, project, plan);
+          ? launchOnHost(aws, parameters, request, project, plan, run)
+          : launchOnEc2(aws, parameters, request, project, plan, run);
     }
   }
 
-  private LaunchPlan plan(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project) {
+  private LaunchPlan plan(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project,
+      RunId run, Instant now) {
     String amiId = recordedAmi(parameters, aws, request);
     ParameterNames names = parameters.names();
     return LaunchPlanner.plan(project, request.options(), instanceTypes(aws, request, project), amiId,
-        request.amiVersion() == null ? names.amiId() : names.amiIdVersion(request.amiVersion()), clock.instant());
+        request.amiVersion() == null ? names.amiId() : names.amiIdVersion(request.amiVersion()), run, now);
   }
 
   private Outcome launchOnEc2(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project,
-      LaunchPlan plan) {
+      LaunchPlan plan, RunId run) {
     Ec2Launch ec2 = new Ec2Launch(aws.ec2(), output::progress);
     if (plan.placementGroup() != null) {
       ec2.ensurePlacementGroup(plan.placementGroup());
@@ -110,7 +121,8 @@ public final class Launch {
     }
     output.launched(report);
     String instanceId = report.instanceIds().get(0);
-    S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri(parameters, project), plan.project(), instanceId,
+    ResultFolder results = ResultLayout.of(parameters.logUri(project), project.name()).instance(run, instanceId);
+    S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), results,
         () -> ec2.describe(List.of(instanceId)).stream().map(LaunchedInstance::state).findFirst().orElse("terminated"));
     output.progress("following " + files.logUri());
     JobResult job = new JobLogFollower(files, output::jobLine, output::progress, clock)
@@ -124,16 +136,17 @@ public final class Launch {
    * {@code --follow} the log is shown when the instance has powered off.
    */
   private Outcome launchOnHost(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project,
-      LaunchPlan plan) {
-    String logUri = logUri(parameters, project);
+      LaunchPlan plan, RunId run) {
+    String logUri = parameters.logUri(project);
     host.check(aws, plan, logUri);
     // Worded as the host words its own progress.
     LaunchReport report = start(new Ec2Launch(aws.ec2(), line -> output.progress("ami: " + line)), request, plan);
     output.launched(report);
     List<String> collected = new ArrayList<>();
     Consumer<String> jobLines = request.follow() ? output::jobLine : collected::add;
+    ResultFolder results = ResultLayout.of(logUri, project.name()).instance(run, report.instanceIds().get(0));
     JobResult job = host.run(aws, report,
-        new InstanceHost.Job(logUri, request.follow(), request.spotNotice(), request.pollInterval()), jobLines);
+        new InstanceHost.Job(results, request.follow(), request.spotNotice(), request.pollInterval()), jobLines);
     collected.forEach(output::jobLine);
     return Outcome.followed(report, job);
   }
@@ -147,8 +160,8 @@ public final class Launch {
     if (request.waitsUntilRunning() && !instances.isEmpty()) {
       instances = ec2.waitRunning(instances.stream().map(LaunchedInstance::instanceId).toList());
     }
-    return new LaunchReport(plan.project(), plan.amiId(), request.amiVersion(), launched.fleetId(), plan.count(),
-        instances, launched.notes(), launched.errors(), null);
+    return new LaunchReport(plan.runId(), plan.project(), plan.amiId(), request.amiVersion(), launched.fleetId(),
+        plan.count(), instances, launched.notes(), launched.errors(), null);
   }
 
   private InstanceHost localHost() {
@@ -156,12 +169,6 @@ public final class Launch {
       throw new IllegalStateException("--local needs an instance host");
     }
     return host;
-  }
-
-  /** The instance uploads where the baked run configuration says; the project file may have moved on. */
-  private static String logUri(ProjectParameters parameters, Project project) {
-    return parameters.runConfigJson().map(RunConfig::fromJson).map(RunConfig::logUri)
-        .orElse(project.spec().run().logUri());
   }
 
   /** The AMI the launch uses: the current or the asked-for version of ami-id; none means bake first. */

@@ -50,6 +50,6 @@ public final class LaunchDryRun {
     if (plan.placementGroup() != null && !templateOnly) {
       notes.add("cluster placement group " + plan.placementGroup() + " is created first unless it exists");
     }
-    return new DryRunReport(plan.project(), plan.amiId(), requests, notes);
+    return new DryRunReport(plan.runId(), plan.project(), plan.amiId(), requests, notes);
   }
 }

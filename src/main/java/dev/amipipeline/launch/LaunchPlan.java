@@ -11,6 +11,8 @@ import java.util.Map;
  * Everything a launch sends to EC2, decided from project + flags + AMI id; the edge turns it into
  * RunInstances, CreateFleet or launch-template requests ({@link Ec2Requests}).
  *
+ * @param runId the run the launch starts, tagged on all it creates; null for the project's shared launch
+ *     template (each instance started from it is a run of its own)
  * @param amiId the AMI this launch starts (read from SSM)
  * @param imageRef what a launch template names instead, {@code resolve:ssm:<parameter>}, so it follows
  *     each new bake
@@ -20,6 +22,7 @@ import java.util.Map;
  */
 public record LaunchPlan(
     String project,
+    String runId,
     String amiId,
     String imageRef,
     Market market,
@@ -43,6 +46,9 @@ public record LaunchPlan(
     }
     if (tags == null || !project.equals(tags.get(Tags.PROJECT))) {
       throw new IllegalArgumentException("launches are tagged " + Tags.PROJECT + "=" + project);
+    }
+    if (runId != null && !runId.equals(tags.get(Tags.RUN))) {
+      throw new IllegalArgumentException("a run's launch is tagged " + Tags.RUN + "=" + runId);
     }
     if (onDemandFallback && !(market instanceof Market.Spot)) {
       throw new IllegalArgumentException("on-demand fallback only follows spot");

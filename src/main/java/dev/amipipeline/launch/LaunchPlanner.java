@@ -3,6 +3,7 @@ package dev.amipipeline.launch;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectSpec;
 import dev.amipipeline.project.Tags;
+import dev.amipipeline.results.RunId;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -22,17 +23,26 @@ public final class LaunchPlanner {
   /**
    * @param instanceTypes the types to use in order (from --instance-type, the chooser or the project)
    * @param amiParameter the SSM parameter (or {@code name:version}) the AMI id was read from
+   * @param run the run this launch starts; null for the project's shared launch template, whose
+   *     instances are runs of their own (run id = instance id)
    * @param now when the launch happens, for the Name tag
    */
   public static LaunchPlan plan(Project project, LaunchOptions options, List<String> instanceTypes,
-      String amiId, String amiParameter, Instant now) {
+      String amiId, String amiParameter, RunId run, Instant now) {
     ProjectSpec.Launch launch = project.spec().launch();
     Market market = options.spotFor(project) ? new Market.Spot(options.maxPrice()) : Market.onDemand();
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put(Tags.PROJECT, project.name());
     tags.put(Tags.NAME, project.name() + "-" + STAMP.format(now));
+    if (run != null) {
+      tags.put(Tags.RUN, run.value());
+      if (options.count() > 1) {
+        tags.put(Tags.NODES, Integer.toString(options.count()));
+      }
+    }
     return new LaunchPlan(
         project.name(),
+        run == null ? null : run.value(),
         amiId,
         "resolve:ssm:" + amiParameter,
         market,

@@ -3,11 +3,12 @@ package dev.amipipeline.local;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.launch.InstanceHost;
-import dev.amipipeline.launch.JobLogFollower;
-import dev.amipipeline.launch.JobResult;
 import dev.amipipeline.launch.LaunchPlan;
 import dev.amipipeline.launch.LaunchReport;
-import dev.amipipeline.launch.S3JobFiles;
+import dev.amipipeline.results.JobLogFollower;
+import dev.amipipeline.results.JobResult;
+import dev.amipipeline.results.ResultLayout;
+import dev.amipipeline.results.S3JobFiles;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -51,10 +52,7 @@ public final class LocalLaunch implements InstanceHost {
 
   @Override
   public void check(AwsClients aws, LaunchPlan plan, String logUri) {
-    if (logUri == null || !logUri.startsWith("s3://")) {
-      throw new AmiException.BadInput("the run configuration's logUri '" + logUri + "' is not an s3:// URI");
-    }
-    String bucket = bucketOf(logUri);
+    String bucket = ResultLayout.of(logUri, plan.project()).bucket();
     try {
       aws.s3(aws.region()).headBucket(b -> b.bucket(bucket));
     } catch (NoSuchBucketException e) {
@@ -83,8 +81,7 @@ public final class LocalLaunch implements InstanceHost {
       try (LocalInstance instance = LocalInstance.boot(paths,
           new LocalInstance.Identity(instanceId, launched.amiId(), aws.region().id(), userData), settings, clock,
           progress)) {
-        S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.logUri(), launched.project(), instanceId,
-            instance::state);
+        S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), instance::state);
         say("metadata service for " + instanceId + " on " + instance.metadataEndpoint());
         JobResult result = new JobLogFollower(files, jobLines, this::say, clock)
             .follow(instanceId, job.poll(), instance::awaitPowerOff);
@@ -118,12 +115,6 @@ public final class LocalLaunch implements InstanceHost {
     env.remove("AWS_REGION"); // the instance reads its region from the metadata service
     env.remove("AWS_DEFAULT_REGION");
     return env;
-  }
-
-  private static String bucketOf(String logUri) {
-    String path = logUri.substring("s3://".length());
-    int slash = path.indexOf('/');
-    return slash < 0 ? path : path.substring(0, slash);
   }
 
   private static AmiException missingBucket(String bucket) {

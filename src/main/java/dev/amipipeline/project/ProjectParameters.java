@@ -58,6 +58,14 @@ public final class ProjectParameters {
     return value(names.run());
   }
 
+  /**
+   * Where the project's instances ship their results: the baked run configuration's logUri (the
+   * project file may have moved on since the bake), else the project file's.
+   */
+  public String logUri(Project project) {
+    return runConfigJson().map(RunConfig::fromJson).map(RunConfig::logUri).orElse(project.spec().run().logUri());
+  }
+
   /** The current snapshot ids, or empty. */
   public List<String> snapshotIds() {
     return value(names.snapshotIds()).map(v -> List.of(v.split(","))).orElse(List.of());

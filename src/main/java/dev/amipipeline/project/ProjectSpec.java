@@ -97,7 +97,12 @@ public record ProjectSpec(
     }
   }
 
-  /** What the instance runs at first boot; becomes the SSM run configuration. */
+  /**
+   * What the instance runs at first boot; becomes the SSM run configuration.
+   *
+   * @param checkpoint where the job keeps its checkpoint, kept in S3 across instances; null = none
+   * @param uploadRetryMinutes how long the instance retries its uploads at a normal end
+   */
   public record Run(
       String repo,
       String ref,
@@ -106,7 +111,11 @@ public record ProjectSpec(
       Map<String, String> env,
       String logUri,
       Boolean terminateOnExit,
-      Integer timeoutMinutes) {
+      Integer timeoutMinutes,
+      Checkpoint checkpoint,
+      Integer uploadRetryMinutes) {
+
+    public static final int DEFAULT_UPLOAD_RETRY_MINUTES = 5;
 
     public Run {
       ref = ref == null ? "main" : ref;
@@ -115,6 +124,23 @@ public record ProjectSpec(
       env = env == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(env));
       terminateOnExit = terminateOnExit == null || terminateOnExit;
       timeoutMinutes = timeoutMinutes == null ? 0 : timeoutMinutes;
+      uploadRetryMinutes = uploadRetryMinutes == null ? DEFAULT_UPLOAD_RETRY_MINUTES : uploadRetryMinutes;
+    }
+  }
+
+  /**
+   * The job's checkpoint folder on the instance, restored from S3 before the job and synced up while
+   * it runs and when it ends, so a later instance of the run (a recovery, a rerun) continues from it.
+   *
+   * @param dir an absolute path on the instance
+   * @param uri where in S3 (the run's checkpoint is {@code <uri>/<P>/<run-id>/checkpoint/}); null = the logUri
+   * @param syncSeconds how often it is synced up while the job runs
+   */
+  public record Checkpoint(String dir, String uri, Integer syncSeconds) {
+    public static final int DEFAULT_SYNC_SECONDS = 300;
+
+    public Checkpoint {
+      syncSeconds = syncSeconds == null ? DEFAULT_SYNC_SECONDS : syncSeconds;
     }
   }
 }

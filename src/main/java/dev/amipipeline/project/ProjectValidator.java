@@ -26,6 +26,10 @@ public final class ProjectValidator {
   private static final Pattern DEVICE = Pattern.compile("^/dev/(sd[b-z]|xvd[b-z])$");
   private static final Pattern PACKAGE = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9.+_-]*$");
   private static final Pattern GIT_REF = Pattern.compile("^[A-Za-z0-9._/-]+$");
+  /** An absolute path the instance's shell and the AWS CLI take as it is: no spaces, quotes or globs. */
+  private static final Pattern ABSOLUTE_PATH = Pattern.compile("^(/[A-Za-z0-9._@+-]+)+/?$");
+  /** Seconds between checkpoint syncs: each sync lists the folder and costs S3 requests. */
+  public static final int MIN_SYNC_SECONDS = 10;
   private static final Set<String> VOLUME_TYPES = Set.of("gp2", "gp3", "io1", "io2", "st1", "sc1");
   private static final Set<String> ARCHITECTURES = Set.of("x86_64", "arm64");
   private static final Set<String> KNOWN_REGIONS =
@@ -226,6 +230,12 @@ public final class ProjectValidator {
     if (run.timeoutMinutes() < 0) {
       problem("run.timeoutMinutes", "must be 0 (no timeout) or more, was " + run.timeoutMinutes());
     }
+    if (run.checkpoint() != null) {
+      checkCheckpoint(run.checkpoint());
+    }
+    if (run.uploadRetryMinutes() < 0) {
+      problem("run.uploadRetryMinutes", "must be 0 (one try) or more, was " + run.uploadRetryMinutes());
+    }
     if (problems.isEmpty()) {
       // Found only when the bake records it, after Packer has run for minutes: check it now.
       int size = RunConfig.of(run).toJson().length();
@@ -233,6 +243,21 @@ public final class ProjectValidator {
         problem("run", "is " + size + " characters as JSON, more than the " + RUN_CONFIG_MAX_CHARS + " an SSM"
             + " parameter holds: keep long values in parameters of their own, written as ssm:/path in run.env");
       }
+    }
+  }
+
+  private void checkCheckpoint(ProjectSpec.Checkpoint checkpoint) {
+    String dir = checkpoint.dir();
+    matches("run.checkpoint.dir", dir, ABSOLUTE_PATH, "an absolute path like /home/ubuntu/checkpoints");
+    if (dir != null && ABSOLUTE_PATH.matcher(dir).matches() && List.of(dir.split("/")).contains("..")) {
+      problem("run.checkpoint.dir", "'" + dir + "' must not go up with ..");
+    }
+    if (checkpoint.uri() != null) {
+      matches("run.checkpoint.uri", checkpoint.uri(), S3_URI, "an S3 URI like s3://my-bucket/checkpoints");
+    }
+    if (checkpoint.syncSeconds() < MIN_SYNC_SECONDS) {
+      problem("run.checkpoint.syncSeconds", "must be at least " + MIN_SYNC_SECONDS + ", was "
+          + checkpoint.syncSeconds());
     }
   }
 

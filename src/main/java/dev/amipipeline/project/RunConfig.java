@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * (a contract). Its fields are those of {@link ProjectSpec.Run}, which it is made from; fields it does
  * not know are ignored on reading, as the instance side ignores them.
  */
-@JsonPropertyOrder({"repo", "ref", "command", "user", "env", "logUri", "terminateOnExit", "timeoutMinutes"})
+@JsonPropertyOrder({"repo", "ref", "command", "user", "env", "logUri", "terminateOnExit", "timeoutMinutes",
+    "checkpoint", "uploadRetryMinutes"})
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RunConfig(
     String repo,
@@ -23,11 +24,29 @@ public record RunConfig(
     Map<String, String> env,
     String logUri,
     boolean terminateOnExit,
-    int timeoutMinutes) {
+    int timeoutMinutes,
+    Checkpoint checkpoint,
+    int uploadRetryMinutes) {
+
+  /** The checkpoint as the instance reads it: every value given, the uri defaulted to the logUri. Null = none. */
+  @JsonPropertyOrder({"dir", "uri", "syncSeconds"})
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Checkpoint(String dir, String uri, int syncSeconds) {}
+
+  /** Without a checkpoint, retrying uploads for the default time. */
+  public RunConfig(String repo, String ref, String command, String user, Map<String, String> env, String logUri,
+      boolean terminateOnExit, int timeoutMinutes) {
+    this(repo, ref, command, user, env, logUri, terminateOnExit, timeoutMinutes, null,
+        ProjectSpec.Run.DEFAULT_UPLOAD_RETRY_MINUTES);
+  }
 
   public static RunConfig of(ProjectSpec.Run run) {
-    return new RunConfig(run.repo(), run.ref(), run.command(), run.user(), new TreeMap<>(run.env()),
-        stripSlash(run.logUri()), run.terminateOnExit(), run.timeoutMinutes());
+    String logUri = stripSlash(run.logUri());
+    ProjectSpec.Checkpoint c = run.checkpoint();
+    Checkpoint checkpoint = c == null ? null
+        : new Checkpoint(c.dir(), c.uri() == null ? logUri : stripSlash(c.uri()), c.syncSeconds());
+    return new RunConfig(run.repo(), run.ref(), run.command(), run.user(), new TreeMap<>(run.env()), logUri,
+        run.terminateOnExit(), run.timeoutMinutes(), checkpoint, run.uploadRetryMinutes());
   }
 
   /** A run configuration as a bake stored it; one that cannot be read calls for a new bake (exit 1). */

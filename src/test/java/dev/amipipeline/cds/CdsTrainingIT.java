@@ -2,7 +2,9 @@ package dev.amipipeline.cds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.launch.AwsCallLog;
+import dev.amipipeline.launch.Bakes;
 import dev.amipipeline.testing.Cli;
 import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
@@ -35,10 +37,17 @@ class CdsTrainingIT {
 
   @Test
   void theTrainingRunMakesEveryAwsOperationTheCommandsMake(MotoServer moto) throws Exception {
+    try (AwsClients aws = Bakes.aws(moto)) {
+      aws.s3(aws.region()).createBucket(b -> b.bucket("ami-pipeline-demo-logs")); // demo's logUri
+    }
     Set<String> commands = recorded(() -> {
       bake(moto);
       bake(moto, "--force"); // a second image, so prune below deletes one
-      command(moto, "launch", "--project", "demo", "--spot", "--wait");
+      String run = command(moto, "launch", "--project", "demo", "--spot", "--wait").lines().findFirst().orElseThrow()
+          .substring("run ".length());
+      command(moto, "runs");
+      command(moto, "logs", run); // nothing in S3: the console output
+      command(moto, "cancel", run);
       command(moto, "launch", "--project", "demo", "--spot", "--count", "2"); // an instant fleet
       command(moto, "launch", "--project", "demo", "--template-only");
       command(moto, "launch", "--project", "demo", "--template-only"); // a new version of it
@@ -50,7 +59,8 @@ class CdsTrainingIT {
 
     assertThat(commands).as("what the commands were recorded making").contains("Ec2:RunInstances",
         "Ec2:CreateFleet", "Ec2:DeregisterImage", "Ssm:PutParameter", "Ec2:DescribeInstanceTypes",
-        "Ec2:DescribeSpotPriceHistory");
+        "Ec2:DescribeSpotPriceHistory", "S3:ListObjectsV2", "S3:GetObject", "Ec2:GetConsoleOutput",
+        "Ec2:TerminateInstances");
     assertThat(training)
         .as("operations the commands make that CdsTraining does not (each would load from the jar at every start)")
         .containsAll(commands);
@@ -67,11 +77,13 @@ class CdsTrainingIT {
     return tmp.resolve("ami-history.md").toString();
   }
 
-  private static void command(MotoServer moto, String... args) {
+  /** Runs one command, which must succeed; what it printed. */
+  private static String command(MotoServer moto, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(1, List.of("--projects-dir", Shell.REPO.resolve("packer/projects").toString()));
     Cli.Result r = Cli.run(moto, all.toArray(String[]::new));
     assertThat(r.exitCode()).as(String.join(" ", args) + ":\n" + r.err()).isZero();
+    return r.out();
   }
 
   /** The training run in this JVM, its credentials and retry settings undone afterwards. */

@@ -71,4 +71,15 @@ class TrainingEndpointTest {
     assertThat(aws.sts().getCallerIdentity().account()).isEqualTo("123456789012");
     assertThat(aws.s3(aws.region()).headObject(b -> b.bucket("cds-training").key("k")).eTag()).isEqualTo("\"cds\"");
   }
+
+  @Test
+  void answersOfRunsLogsAndCancelParse() {
+    var listing = aws.s3(aws.region()).listObjectsV2(b -> b.bucket("cds-training").prefix("cds/").delimiter("/"));
+    assertThat(listing.contents()).extracting(o -> o.key()).containsExactly("cds/run.json");
+    assertThat(listing.commonPrefixes()).extracting(p -> p.prefix()).containsExactly("cds/i-12345678/");
+    assertThat(aws.s3(aws.region()).getObjectAsBytes(b -> b.bucket("cds-training").key("cds/run.json")).asByteArray())
+        .isEmpty();
+    assertThat(aws.ec2().getConsoleOutput(b -> b.instanceId("i-12345678")).output()).isEqualTo("Y2RzCg==");
+    assertThat(aws.ec2().terminateInstances(b -> b.instanceIds("i-12345678")).terminatingInstances()).isEmpty();
+  }
 }

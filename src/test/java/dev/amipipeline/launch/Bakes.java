@@ -18,16 +18,16 @@ import java.util.UUID;
 import software.amazon.awssdk.services.ec2.model.Instance;
 
 /** What a bake leaves behind, without Packer: a tagged image and its SSM record. */
-final class Bakes {
+public final class Bakes {
 
   private Bakes() {}
 
-  static AwsClients aws(MotoServer moto) {
+  public static AwsClients aws(MotoServer moto) {
     return AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
   }
 
   /** Registers an image of {@code project} and records it as the project's newest bake; returns its id. */
-  static String bake(AwsClients aws, String project) {
+  public static String bake(AwsClients aws, String project) {
     Project p = new ProjectRepository(Shell.REPO.resolve("packer/projects")).load(project);
     Ec2Seed.SeededImage image = new Ec2Seed(aws.ec2()).bakedImage(project, project + "-" + UUID.randomUUID(), 1);
     new ProjectParameters(aws.ssm(), new ParameterNames(ParameterNames.DEFAULT_PREFIX, project))
@@ -36,14 +36,14 @@ final class Bakes {
   }
 
   /** The ml project names an IAM instance profile; the emulator checks that it exists. */
-  static void createInstanceProfile(MotoServer moto, String name) {
+  public static void createInstanceProfile(MotoServer moto, String name) {
     Shell.Result r = Shell.run(List.of("aws", "iam", "create-instance-profile", "--instance-profile-name", name),
         moto.environment(), Duration.ofMinutes(1));
     assertThat(r.exitCode()).as(r.err()).isZero();
   }
 
   /** Every instance the emulator knows, in any state. */
-  static List<Instance> instances(AwsClients aws) {
+  public static List<Instance> instances(AwsClients aws) {
     return aws.ec2().describeInstancesPaginator().reservations().stream()
         .flatMap(r -> r.instances().stream()).toList();
   }

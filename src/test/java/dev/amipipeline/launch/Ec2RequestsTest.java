@@ -3,9 +3,11 @@ package dev.amipipeline.launch;
 import static dev.amipipeline.launch.LaunchFixtures.options;
 import static dev.amipipeline.launch.LaunchFixtures.plan;
 import static dev.amipipeline.launch.LaunchFixtures.project;
+import static dev.amipipeline.launch.LaunchFixtures.templatePlan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amipipeline.project.Project;
+import dev.amipipeline.results.RunId;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -20,7 +22,10 @@ import software.amazon.awssdk.services.ec2.model.FleetOnDemandAllocationStrategy
 import software.amazon.awssdk.services.ec2.model.FleetType;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateHttpTokensState;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateInstanceMetadataTagsState;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateTagSpecificationRequest;
 import software.amazon.awssdk.services.ec2.model.MarketType;
 import software.amazon.awssdk.services.ec2.model.RequestLaunchTemplateData;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
@@ -55,6 +60,9 @@ class Ec2RequestsTest {
     assertThat(run.maxCount()).isEqualTo(1);
     assertThat(run.metadataOptions().httpTokens()).isEqualTo(HttpTokensState.REQUIRED);
     assertThat(run.metadataOptions().httpPutResponseHopLimit()).isEqualTo(2);
+    // The instance reads its run id from its tags through IMDS (moto ignores metadata options: the request is
+    // what can be checked; AWS: RunInstances MetadataOptions.InstanceMetadataTags "enabled").
+    assertThat(run.metadataOptions().instanceMetadataTags()).isEqualTo(InstanceMetadataTagsState.ENABLED);
     assertThat(run.instanceInitiatedShutdownBehavior()).isEqualTo(ShutdownBehavior.TERMINATE);
     assertThat(run.iamInstanceProfile().name()).isEqualTo("ami-pipeline-ml");
     assertThat(run.keyName()).isEqualTo("team");
@@ -69,8 +77,10 @@ class Ec2RequestsTest {
         .containsExactly("/dev/sda1=200", "/dev/sdf=500");
     assertThat(run.tagSpecifications()).extracting(TagSpecification::resourceType)
         .containsExactly(ResourceType.INSTANCE, ResourceType.VOLUME, ResourceType.SPOT_INSTANCES_REQUEST);
-    assertThat(run.tagSpecifications().get(0).tags()).extracting(t -> t.key() + "=" + t.value())
-        .containsExactly("ami-pipeline:project=ml", "Name=ml-20250304-050607");
+    assertThat(run.tagSpecifications()).allSatisfy(spec -> assertThat(spec.tags())
+        .extracting(t -> t.key() + "=" + t.value())
+        .containsExactly("ami-pipeline:project=ml", "Name=ml-20250304-050607",
+            "ami-pipeline:run=ml-20250304-050607-3fa9"));
     assertThat(run.dryRun()).isFalse();
   }
 
@@ -89,13 +99,22 @@ class Ec2RequestsTest {
   }
 
   @Test
-  void standaloneTemplateFollowsTheSsmParameterAndCarriesTheSameContract() {
-    LaunchPlan plan = plan(ML, options());
+  void standaloneTemplateFollowsTheSsmParameterAndCarriesTheSameContractButNoRun() {
+    LaunchPlan plan = templatePlan(ML, options());
     RequestLaunchTemplateData data = Ec2Requests.templateData(plan, Ec2Requests.TemplateUse.STANDALONE);
     assertThat(data.imageId()).isEqualTo("resolve:ssm:/ami-pipeline/ml/ami-id");
     assertThat(decode(data.userData())).isEqualTo("AMI_PROJECT=ml\n");
     assertThat(data.metadataOptions().httpTokens()).isEqualTo(LaunchTemplateHttpTokensState.REQUIRED);
     assertThat(data.metadataOptions().httpPutResponseHopLimit()).isEqualTo(2);
+    // moto ignores a template's metadata options: AWS's LaunchTemplateInstanceMetadataOptionsRequest.
+    assertThat(data.metadataOptions().instanceMetadataTags())
+        .isEqualTo(LaunchTemplateInstanceMetadataTagsState.ENABLED);
+    // Each instance started from the shared template is a run of its own (run id = instance id).
+    assertThat(data.tagSpecifications()).flatExtracting(LaunchTemplateTagSpecificationRequest::tags)
+        .extracting(t -> t.key()).doesNotContain("ami-pipeline:run", "ami-pipeline:nodes");
+    assertThat(Ec2Requests.createTemplate("ami-pipeline-ml", data, plan.tags(), false).tagSpecifications())
+        .singleElement().satisfies(spec -> assertThat(spec.tags()).extracting(t -> t.key() + "=" + t.value())
+            .containsExactly("ami-pipeline:project=ml"));
     assertThat(data.instanceInitiatedShutdownBehavior()).isEqualTo(ShutdownBehavior.TERMINATE);
     assertThat(data.instanceTypeAsString()).isEqualTo("p3.2xlarge");
     assertThat(data.instanceMarketOptions().marketType()).isEqualTo(MarketType.SPOT);
@@ -113,6 +132,35 @@ class Ec2RequestsTest {
     assertThat(data.instanceType()).isNull();
     assertThat(data.instanceMarketOptions()).isNull();
     assertThat(decode(data.userData())).isEqualTo("AMI_PROJECT=ml\n");
+  }
+
+  /**
+   * A fleet's instances and volumes take their tags from its template (the only way for fleets that
+   * are not instant), the template and the fleet itself carry project and run; instances read the
+   * tags through IMDS (moto ignores a template's metadata options, so this is the request).
+   */
+  @Test
+  void fleetTemplateAndFleetCarryTheRunTheNodeCountAndInstanceTagsInMetadata() {
+    LaunchPlan plan = plan(DEMO, new LaunchOptions(null, null, false, List.of(), List.of(), null, null, null, 3,
+        null));
+    RequestLaunchTemplateData data = Ec2Requests.templateData(plan, Ec2Requests.TemplateUse.FLEET);
+    assertThat(data.metadataOptions().instanceMetadataTags())
+        .isEqualTo(LaunchTemplateInstanceMetadataTagsState.ENABLED);
+    assertThat(data.tagSpecifications()).extracting(LaunchTemplateTagSpecificationRequest::resourceType)
+        .containsExactly(ResourceType.INSTANCE, ResourceType.VOLUME);
+    assertThat(data.tagSpecifications()).allSatisfy(spec -> assertThat(spec.tags())
+        .extracting(t -> t.key() + "=" + t.value())
+        .containsExactly("ami-pipeline:project=demo", "Name=demo-20250304-050607",
+            "ami-pipeline:run=demo-20250304-050607-3fa9", "ami-pipeline:nodes=3"));
+    assertThat(Ec2Requests.createTemplate("t", data, plan.tags(), false).tagSpecifications()).singleElement()
+        .satisfies(spec -> assertThat(spec.tags()).extracting(t -> t.key() + "=" + t.value())
+            .containsExactly("ami-pipeline:project=demo", "ami-pipeline:run=demo-20250304-050607-3fa9"));
+    CreateFleetRequest fleet = Ec2Requests.createFleet(plan, "lt-1", plan.market(), 3, false);
+    assertThat(fleet.tagSpecifications()).singleElement().satisfies(spec -> {
+      assertThat(spec.resourceType()).isEqualTo(ResourceType.FLEET);
+      assertThat(spec.tags()).extracting(t -> t.key() + "=" + t.value())
+          .containsExactly("ami-pipeline:project=demo", "ami-pipeline:run=demo-20250304-050607-3fa9");
+    });
   }
 
   @Test
@@ -145,7 +193,7 @@ class Ec2RequestsTest {
     List<String> chosen = TypeChooser.choose(TypeChooserTest.GPU_TYPES, need, TypeChooserTest.SPOT,
         TypeChooser.TABLE_SIZE).typesInOrder();
     LaunchPlan plan = LaunchPlanner.plan(gpus, four, chosen, LaunchFixtures.AMI, "/ami-pipeline/ml/ami-id",
-        LaunchFixtures.NOW);
+        RunId.start("ml", LaunchFixtures.NOW, LaunchFixtures.RANDOM), LaunchFixtures.NOW);
 
     CreateFleetRequest fleet = Ec2Requests.createFleet(plan, "lt-3", plan.market(), 4, false);
 
@@ -184,8 +232,10 @@ class Ec2RequestsTest {
     assertThat(view).containsEntry("UserData", "AMI_PROJECT=ml\n").containsEntry("DryRun", true)
         .containsEntry("InstanceType", "p3.2xlarge").containsEntry("InstanceInitiatedShutdownBehavior", "terminate");
     assertThat(view.get("InstanceMarketOptions").toString()).contains("MarketType=spot", "SpotInstanceType=one-time");
-    assertThat(view.get("MetadataOptions")).isEqualTo(
-        Map.of("HttpTokens", "required", "HttpPutResponseHopLimit", 2, "HttpEndpoint", "enabled"));
+    assertThat(view.get("MetadataOptions")).isEqualTo(Map.of("HttpTokens", "required", "HttpPutResponseHopLimit", 2,
+        "HttpEndpoint", "enabled", "InstanceMetadataTags", "enabled"));
+    assertThat(view.get("TagSpecifications").toString())
+        .contains("Key=ami-pipeline:run, Value=ml-20250304-050607-3fa9");
   }
 
   private static String decode(String base64) {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 
@@ -27,16 +28,25 @@ class FleetIT extends EmulatedAws {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(AwsCallLog.calls()).contains("Ec2:CreateFleet").doesNotContain("Ec2:RunInstances");
     List<Instance> instances = Bakes.instances(aws);
+    JsonNode json = Json.STRICT.readTree(r.out());
+    String run = json.path("runId").asText();
+    assertThat(run).matches("demo-\\d{8}-\\d{6}-[0-9a-f]{4}");
     assertThat(instances).hasSize(3).allSatisfy(i -> {
       assertThat(i.imageId()).isEqualTo(ami);
-      assertThat(i.tags()).contains(LaunchIT.tag("ami-pipeline:project", "demo"));
+      assertThat(i.tags()).contains(LaunchIT.tag("ami-pipeline:project", "demo"), LaunchIT.tag("ami-pipeline:run", run),
+          LaunchIT.tag("ami-pipeline:nodes", "3"));
+      assertThat(aws.ec2().describeVolumes(b -> b.filters(Filter.builder().name("attachment.instance-id")
+          .values(i.instanceId()).build())).volumes())
+          .isNotEmpty().allSatisfy(v -> assertThat(v.tags()).contains(LaunchIT.tag("ami-pipeline:run", run)));
       assertThat(i.instanceTypeAsString()).isIn("t3.micro", "t3a.micro");
       String userData = aws.ec2().describeInstanceAttribute(b -> b.instanceId(i.instanceId())
           .attribute(InstanceAttributeName.USER_DATA)).userData().value();
       assertThat(new String(Base64.getDecoder().decode(userData), StandardCharsets.UTF_8)).isEqualTo("AMI_PROJECT=demo\n");
     });
-    JsonNode json = Json.STRICT.readTree(r.out());
     assertThat(json.path("fleetId").asText()).startsWith("fleet-");
+    assertThat(aws.ec2().describeFleets(b -> b.fleetIds(json.path("fleetId").asText())).fleets()).singleElement()
+        .satisfies(f -> assertThat(f.tags()).contains(LaunchIT.tag("ami-pipeline:project", "demo"),
+            LaunchIT.tag("ami-pipeline:run", run)));
     assertThat(json.path("requested").asInt()).isEqualTo(3);
     assertThat(json.path("instances")).hasSize(3);
     assertThat(json.path("instances").findValuesAsText("instanceId"))

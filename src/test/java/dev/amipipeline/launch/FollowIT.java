@@ -17,7 +17,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@code --follow} against the emulator's S3: the test plays the instance, uploading the log in
- * growing pieces and then the exit status, while the command follows in another thread.
+ * growing pieces and then the exit status to its folder of the run
+ * ({@code <logUri>/<P>/<run-id>/<instance-id>/}, the run id read from the instance's tag as the
+ * instance reads it), while the command follows in another thread.
  */
 class FollowIT extends EmulatedAws {
 
@@ -36,7 +38,7 @@ class FollowIT extends EmulatedAws {
   void printsEachNewLineOnceAndExitsWithTheJobsExitCode(MotoServer moto) throws Exception {
     AwsCallLog.start();
     CompletableFuture<Cli.Result> following = follow(moto);
-    String prefix = "runs/demo/" + awaitInstance().instanceId() + "/";
+    String prefix = results(awaitInstance());
 
     put(prefix + "job.log", "cloning repo\nrunning tra");
     awaitPolls(2);
@@ -49,6 +51,7 @@ class FollowIT extends EmulatedAws {
     Cli.Result r = following.get(2, TimeUnit.MINUTES);
 
     assertThat(r.exitCode()).as(r.err()).isEqualTo(3);
+    assertThat(r.out()).startsWith("run demo-").doesNotContain("next:");
     List<String> lines = r.out().lines().toList();
     int first = lines.indexOf("cloning repo");
     assertThat(first).as(r.out()).isPositive(); // after the instance table
@@ -65,7 +68,7 @@ class FollowIT extends EmulatedAws {
   void instanceEndingWithoutExitStatusIsExitOneWithWhereTheLogIs(MotoServer moto) throws Exception {
     CompletableFuture<Cli.Result> following = follow(moto);
     Instance instance = awaitInstance();
-    put("runs/demo/" + instance.instanceId() + "/job.log", "setting up\n");
+    put(results(instance) + "job.log", "setting up\n");
 
     aws.ec2().terminateInstances(b -> b.instanceIds(instance.instanceId()));
     Cli.Result r = following.get(2, TimeUnit.MINUTES);
@@ -78,7 +81,7 @@ class FollowIT extends EmulatedAws {
   @Test
   void jsonFollowKeepsStdoutOneObjectAndStreamsTheLogOnStderr(MotoServer moto) throws Exception {
     CompletableFuture<Cli.Result> following = follow(moto, "--output", "json");
-    String prefix = "runs/demo/" + awaitInstance().instanceId() + "/";
+    String prefix = results(awaitInstance());
     put(prefix + "job.log", "hello\n");
     put(prefix + "exit-status.json", "{\"exitCode\": 0, \"reason\": \"exited\"}");
 
@@ -95,6 +98,13 @@ class FollowIT extends EmulatedAws {
         "--poll-interval-ms", "50"));
     args.addAll(List.of(more));
     return CompletableFuture.supplyAsync(() -> Cli.run(moto, args.toArray(String[]::new)));
+  }
+
+  /** The instance's results folder: under its run, whose id it carries as a tag. */
+  private static String results(Instance instance) {
+    String run = instance.tags().stream().filter(t -> t.key().equals("ami-pipeline:run")).findFirst().orElseThrow()
+        .value();
+    return "runs/demo/" + run + "/" + instance.instanceId() + "/";
   }
 
   private Instance awaitInstance() {

@@ -2,18 +2,22 @@ package dev.amipipeline.launch;
 
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectRepository;
+import dev.amipipeline.results.RunId;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.random.RandomGenerator;
 
 /** Project files and plans for the pure launch tests. */
 final class LaunchFixtures {
 
   static final Instant NOW = Instant.parse("2025-03-04T05:06:07Z");
   static final String AMI = "ami-0123456789abcdef0";
+  /** A random source whose next 16 bits are 3fa9, the run id's random part. */
+  static final RandomGenerator RANDOM = () -> 0x3fa9L << 32;
 
   private LaunchFixtures() {}
 
@@ -41,8 +45,15 @@ final class LaunchFixtures {
         false, null, Duration.ofSeconds(5));
   }
 
+  /** A launch's plan: run {@code <project>-20250304-050607-3fa9}. */
   static LaunchPlan plan(Project p, LaunchOptions options) {
     return LaunchPlanner.plan(p, options, p.spec().launch().instanceTypes(), AMI,
-        "/ami-pipeline/" + p.name() + "/ami-id", NOW);
+        "/ami-pipeline/" + p.name() + "/ami-id", RunId.start(p.name(), NOW, RANDOM), NOW);
+  }
+
+  /** The plan of the project's shared launch template ({@code --template-only}): no run. */
+  static LaunchPlan templatePlan(Project p, LaunchOptions options) {
+    return LaunchPlanner.plan(p, options, p.spec().launch().instanceTypes(), AMI,
+        "/ami-pipeline/" + p.name() + "/ami-id", null, NOW);
   }
 }

@@ -47,6 +47,27 @@ class LaunchIT extends EmulatedAws {
   }
 
   @Test
+  void aLaunchIsOneRunItsIdPrintedFirstTaggedOnInstanceAndVolumesAndTheNextStepLast(MotoServer moto) {
+    Bakes.bake(aws, "demo");
+
+    Cli.Result r = Cli.run(moto, "launch", "--project", "demo", "--spot");
+
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines.get(0)).matches("run demo-\\d{8}-\\d{6}-[0-9a-f]{4}");
+    String run = lines.get(0).substring("run ".length());
+    assertThat(lines.get(lines.size() - 1)).isEqualTo("next: ami logs " + run + " --follow");
+    Instance i = single();
+    assertThat(i.tags()).contains(tag("ami-pipeline:run", run), tag("ami-pipeline:project", "demo"))
+        .noneMatch(t -> t.key().equals("ami-pipeline:nodes"));
+    // The Name keeps the launch's stamp, which the run id starts with.
+    assertThat(run).startsWith(i.tags().stream().filter(t -> t.key().equals("Name")).findFirst().orElseThrow().value());
+    List<Volume> volumes = aws.ec2().describeVolumes(b -> b.filters(Filter.builder().name("attachment.instance-id")
+        .values(i.instanceId()).build())).volumes();
+    assertThat(volumes).isNotEmpty().allSatisfy(v -> assertThat(v.tags()).contains(tag("ami-pipeline:run", run)));
+  }
+
+  @Test
   void spotFlagStartsASpotInstance(MotoServer moto) {
     Bakes.bake(aws, "demo");
 
@@ -165,6 +186,8 @@ class LaunchIT extends EmulatedAws {
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode json = Json.STRICT.readTree(r.out());
+    assertThat(json.path("runId").asText()).matches("demo-\\d{8}-\\d{6}-[0-9a-f]{4}");
+    assertThat(single().tags()).contains(tag("ami-pipeline:run", json.path("runId").asText()));
     assertThat(json.path("amiId").asText()).isEqualTo(ami);
     assertThat(json.path("instances").get(0).path("instanceId").asText()).isEqualTo(single().instanceId());
     assertThat(json.path("instances").get(0).path("market").asText()).isEqualTo("on-demand");
@@ -178,8 +201,10 @@ class LaunchIT extends EmulatedAws {
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("RunInstances -> DryRunOperation", "\"UserData\" : \"AMI_PROJECT=demo\\n\"",
-        "\"HttpTokens\" : \"required\"", "\"MarketType\" : \"spot\"", "\"InstanceType\" : \"t3.micro\"", ami,
-        "then tried in order: spot t3a.micro");
+        "\"HttpTokens\" : \"required\"", "\"InstanceMetadataTags\" : \"enabled\"", "\"MarketType\" : \"spot\"",
+        "\"InstanceType\" : \"t3.micro\"", ami, "then tried in order: spot t3a.micro");
+    assertThat(r.out()).containsPattern("run (demo-\\d{8}-\\d{6}-[0-9a-f]{4}) not started")
+        .containsPattern("\"Key\" : \"ami-pipeline:run\",\\s+\"Value\" : \"demo-\\d{8}-\\d{6}-[0-9a-f]{4}\"");
     assertThat(Bakes.instances(aws)).isEmpty();
   }
 

@@ -38,10 +38,24 @@ class LaunchPlannerTest {
     assertThat(plan.blockDevices()).isEmpty();
     assertThat(plan.iamInstanceProfile()).isNull();
     assertThat(plan.tags()).containsExactly(
-        java.util.Map.entry("ami-pipeline:project", "demo"), java.util.Map.entry("Name", "demo-20250304-050607"));
+        java.util.Map.entry("ami-pipeline:project", "demo"), java.util.Map.entry("Name", "demo-20250304-050607"),
+        java.util.Map.entry("ami-pipeline:run", "demo-20250304-050607-3fa9"));
+    assertThat(plan.runId()).isEqualTo("demo-20250304-050607-3fa9");
     assertThat(plan.imageRef()).isEqualTo("resolve:ssm:/ami-pipeline/demo/ami-id");
     assertThat(plan.userData()).isEqualTo("AMI_PROJECT=demo\n");
     assertThat(plan.fleet()).isFalse();
+  }
+
+  @Test
+  void manyInstancesAreOneRunOfThatManyNodesAndTheSharedTemplateIsNoRun() {
+    LaunchPlan fleet = plan(PLAIN, new LaunchOptions(null, null, false, List.of(), List.of(), null, null, null, 4,
+        null));
+    assertThat(fleet.tags()).containsEntry("ami-pipeline:run", "demo-20250304-050607-3fa9")
+        .containsEntry("ami-pipeline:nodes", "4");
+    assertThat(plan(PLAIN, options()).tags()).doesNotContainKey("ami-pipeline:nodes");
+    LaunchPlan template = LaunchFixtures.templatePlan(PLAIN, options());
+    assertThat(template.runId()).isNull();
+    assertThat(template.tags()).containsOnlyKeys("ami-pipeline:project", "Name");
   }
 
   @Test

@@ -46,6 +46,10 @@ class TemplateIT extends EmulatedAws {
       assertThat(spec.resourceType()).isEqualTo(ResourceType.INSTANCE);
       assertThat(spec.tags()).contains(LaunchIT.tag("ami-pipeline:project", "demo"));
     });
+    // Instances started from the shared template are runs of their own (run id = instance id).
+    assertThat(v2.launchTemplateData().tagSpecifications()).allSatisfy(spec -> assertThat(spec.tags())
+        .noneMatch(t -> t.key().equals("ami-pipeline:run")));
+    assertThat(first.out() + second.out()).doesNotContain("run ", "next:");
   }
 
   @Test

@@ -49,6 +49,8 @@ class ProjectRepositoryTest {
     assertThat(ml.spec().launch().instanceTypes()).isEmpty();
     assertThat(ml.spec().launch().gpus()).isEqualTo("24GB+:1");
     assertThat(ml.spec().run().logUri()).startsWith("s3://");
+    assertThat(ml.spec().run().checkpoint().dir()).isEqualTo("/home/ubuntu/checkpoints");
+    assertThat(ml.spec().run().env()).doesNotContainKey("CHECKPOINT_DIR");
     Project demo = repo.load("demo");
     assertThat(demo.spec().bake().nvidiaDriver()).isFalse();
     assertThat(demo.spec().bake().baseImage().isFilter()).isTrue();
@@ -85,6 +87,14 @@ class ProjectRepositoryTest {
       negative timeout     | run.timeoutMinutes           | -5                      | run.timeoutMinutes: must be 0 (no timeout) or more
       bad env name         | run.env                      | {"1X": "v"}             | run.env.1X: is not a valid environment variable name
       bad subnet           | launch.subnets               | ["net-1"]               | launch.subnets[0]: 'net-1' is not a subnet id
+      relative checkpoint  | run.checkpoint               | {"dir": "ckpt"}         | run.checkpoint.dir: 'ckpt' is not an absolute path
+      checkpoint going up  | run.checkpoint               | {"dir": "/data/../etc"} | run.checkpoint.dir: '/data/../etc' must not go up with ..
+      checkpoint of spaces | run.checkpoint               | {"dir": "/my ckpt"}     | run.checkpoint.dir: '/my ckpt' is not an absolute path
+      checkpoint without dir | run.checkpoint             | {"syncSeconds": 60}     | run.checkpoint.dir: missing
+      checkpoint uri       | run.checkpoint               | {"dir": "/c", "uri": "gs://b"} | run.checkpoint.uri: 'gs://b' is not an S3 URI
+      checkpoint sync 5 s  | run.checkpoint               | {"dir": "/c", "syncSeconds": 5} | run.checkpoint.syncSeconds: must be at least 10, was 5
+      checkpoint field     | run.checkpoint               | {"dir": "/c", "every": 5} | run.checkpoint.every: unknown field
+      negative upload retry | run.uploadRetryMinutes      | -1                      | run.uploadRetryMinutes: must be 0 (one try) or more, was -1
       bad GPU spec         | launch.gpus                  | "A100:x"                | launch.gpus: 'A100:x' is not a GPU spec (the count must be
       GPUs and types       | launch.gpus                  | "A100:8"                | launch: give either instanceTypes or gpus
       no types nor GPUs    | launch.instanceTypes         | []                      | launch.instanceTypes: missing: list at least one instance type, in order of preference (or ask for GPUs
@@ -148,7 +158,22 @@ class ProjectRepositoryTest {
     String json = RunConfig.of(parse(VALID).spec().run()).toJson();
     assertThat(json).isEqualTo("{\"repo\":\"https://example.com/r.git\",\"ref\":\"main\",\"command\":\"echo hi\","
         + "\"user\":\"root\",\"env\":{},\"logUri\":\"s3://logs-bucket/x\",\"terminateOnExit\":true,"
-        + "\"timeoutMinutes\":0}");
+        + "\"timeoutMinutes\":0,\"uploadRetryMinutes\":5}");
+  }
+
+  @Test
+  void aCheckpointIsStoredWithEveryValueItsUriDefaultingToTheLogUri() throws Exception {
+    ObjectNode root = (ObjectNode) MAPPER.readTree(VALID);
+    ObjectNode run = (ObjectNode) root.get("run");
+    run.putObject("checkpoint").put("dir", "/home/ubuntu/checkpoints");
+    run.put("uploadRetryMinutes", 0);
+    RunConfig config = RunConfig.of(parse(MAPPER.writeValueAsString(root)).spec().run());
+    assertThat(config.toJson()).endsWith("\"checkpoint\":{\"dir\":\"/home/ubuntu/checkpoints\",\"uri\":"
+        + "\"s3://logs-bucket/x\",\"syncSeconds\":300},\"uploadRetryMinutes\":0}");
+
+    ((ObjectNode) run.get("checkpoint")).put("uri", "s3://ckpt-bucket/jobs/").put("syncSeconds", 60);
+    assertThat(RunConfig.of(parse(MAPPER.writeValueAsString(root)).spec().run()).checkpoint())
+        .isEqualTo(new RunConfig.Checkpoint("/home/ubuntu/checkpoints", "s3://ckpt-bucket/jobs", 60));
   }
 
   @Test

@@ -153,6 +153,25 @@ class BadInputIT {
             "demo"),
         row("template that cannot be read", 2, "no Packer template at", "bake", "--project", "demo", "--template",
             PROJECTS),
+        row("malformed run id", 2, "'not-a-run' is not a run id: use the id 'ami launch' printed", "logs",
+            "not-a-run"),
+        row("run id of a day that is none", 2, "'demo-20261399-101500-3fa9' is not a run id", "cancel",
+            "demo-20261399-101500-3fa9"),
+        row("instance id too short", 2, "'i-123' is not a run id", "cancel", "i-123"),
+        row("cancel without a run", 2, "Missing required parameter: 'RUN'", "cancel"),
+        row("--attempt 0", 2, "--attempt must be 1 or more, was 0", "logs", "demo-20261202-101500-3fa9", "--attempt",
+            "0"),
+        row("--since banana", 2, "--since: 'banana' is not a duration", "runs", "--since", "banana"),
+        row("logs of a run of another project", 2,
+            "run demo-20261202-101500-3fa9 is a run of project demo, not ml", "logs", "demo-20261202-101500-3fa9",
+            "--project", "ml"),
+        row("cancel of a run of another project", 2,
+            "run demo-20261202-101500-3fa9 is a run of project demo, not ml", "cancel", "demo-20261202-101500-3fa9",
+            "--project", "ml"),
+        row("cancel of a run never started", 2, "no run demo-20261202-101500-3fa9 of project demo", "cancel",
+            "demo-20261202-101500-3fa9"),
+        row("logs of an instance no project knows", 2, "no run i-0123456789abcdef0: EC2 lists no such instance",
+            "logs", "i-0123456789abcdef0"),
         row("no credentials", Runner.NO_CREDENTIALS, 2, "no AWS credentials found", "list"),
         row("endpoint that refuses connections", Runner.REFUSED_ENDPOINT, 1, "cannot reach AWS: ConnectException",
             "prune", "--keep", "1"));
@@ -191,6 +210,8 @@ class BadInputIT {
     RecordedBakes.Baked baked = RecordedBakes.seedOne(aws, "demo", "demo-1");
     aws.ssm().putParameter(b -> b.name("/ami-pipeline/demo/run").value("{}").type("String"));
     aws.ec2().runInstances(b -> b.imageId(baked.amiId()).minCount(1).maxCount(1).instanceType("t3.micro"));
+    // demo's logUri, which runs, logs and cancel read
+    aws.s3(aws.region()).createBucket(b -> b.bucket("ami-pipeline-demo-logs"));
   }
 
   @AfterEach

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.leftovers.BakeLockHolder;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.amipipeline.common.Json;
+import dev.amipipeline.launch.AwsCallLog;
 import dev.amipipeline.project.Tags;
+import dev.amipipeline.runs.InstanceSide;
+import dev.amipipeline.testing.Cli;
 import dev.amipipeline.testing.Ec2Seed;
 import dev.amipipeline.testing.EmulatorState;
 import dev.amipipeline.testing.IamUsers;
@@ -16,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -110,6 +116,78 @@ class LeastPrivilegeIT {
         .containsExactly("ami-pipeline-demo");
     assertDenied(outside, "launcher", "ec2:DescribeSnapshots");
     assertThat(images()).containsExactly(ami);
+  }
+
+  /**
+   * The runs policy grants exactly what {@code runs}, {@code logs} (a job's log, the console output of
+   * a run with nothing in S3, {@code --follow}) and {@code cancel} call. moto cannot enforce it on
+   * these commands: under its IAM enforcement it rejects the signature of every S3 request whose
+   * query holds a {@code /} (werkzeug decodes {@code %2F} before moto recomputes the signature;
+   * getmoto/moto#5948), and each of them lists a run's folder with a prefix and the {@code /}
+   * delimiter. So the calls they make are recorded against the emulator and checked against the
+   * document's actions (its resources and conditions are checked in PolicyDocumentTest); the
+   * enforced part is that these credentials cannot launch.
+   */
+  @Test
+  void runsLogsAndCancelCallNothingButWhatTheRunsPolicyGrantsAndCannotLaunch(MotoServer moto) throws Exception {
+    RecordedBakes.seedOne(aws, "demo", "demo-1");
+    aws.s3(aws.region()).createBucket(b -> b.bucket("ami-pipeline-demo-logs"));
+    String done = launchedRun(moto);
+    String live = launchedRun(moto);
+    new InstanceSide(aws.s3(aws.region()), "ami-pipeline-demo-logs", "runs/demo/").ended(done,
+        instancesOf(done).get(0).instanceId(), "t3.micro", "trained\n",
+        new InstanceSide.End(0, "exited", 1, Instant.now().minusSeconds(60), Instant.now()), 1);
+
+    AwsCallLog.start();
+    List<Cli.Result> results = List.of(Cli.run(moto, "runs", "--project", "demo"), Cli.run(moto, "logs", done),
+        Cli.run(moto, "logs", done, "--follow"), Cli.run(moto, "logs", live), Cli.run(moto, "cancel", live));
+    AwsCallLog.stop();
+    Map<String, String> watcher = iam.user("watcher", IamUsers.policy("runs", PLACEHOLDERS));
+    iam.enforce();
+    Shell.Result launch = Shell.ami(watcher, "launch", "--project", "demo");
+    iam.relax();
+
+    assertThat(results).allSatisfy(r -> assertThat(r.exitCode()).as(r.err()).isZero());
+    assertThat(results.get(3).err()).as("a run with nothing in S3").contains("its console output from EC2 instead:");
+    assertThat(instancesOf(live)).singleElement().satisfies(i -> assertThat(i.state().nameAsString())
+        .isEqualTo("terminated"));
+    Set<String> called = AwsCallLog.calls().stream().map(LeastPrivilegeIT::iamAction)
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertThat(called).isEqualTo(actions(IamUsers.policy("runs", PLACEHOLDERS)));
+    assertDenied(launch, "watcher", "ec2:RunInstances");
+  }
+
+  /** The IAM action of a recorded SDK operation ("S3:ListObjectsV2" is s3:ListBucket). */
+  private static String iamAction(String call) {
+    String service = call.substring(0, call.indexOf(':')).toLowerCase(Locale.ROOT);
+    String operation = call.substring(call.indexOf(':') + 1);
+    return service + ":" + (operation.equals("ListObjectsV2") ? "ListBucket" : operation);
+  }
+
+  /** Every action a policy document grants. */
+  private static Set<String> actions(String policy) throws Exception {
+    Set<String> actions = new TreeSet<>();
+    for (JsonNode statement : Json.STRICT.readTree(policy).path("Statement")) {
+      JsonNode action = statement.path("Action");
+      if (action.isArray()) {
+        action.forEach(a -> actions.add(a.asText()));
+      } else {
+        actions.add(action.asText());
+      }
+    }
+    return actions;
+  }
+
+  /** A run started by {@code ami launch} with the test's own credentials; its id. */
+  private static String launchedRun(MotoServer moto) {
+    Cli.Result r = Cli.run(moto, "launch", "--project", "demo");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    return r.out().lines().findFirst().orElseThrow().substring("run ".length());
+  }
+
+  private List<Instance> instancesOf(String run) {
+    return aws.ec2().describeInstancesPaginator(b -> b.filters(Filter.builder().name("tag:ami-pipeline:run")
+        .values(run).build())).reservations().stream().flatMap(r -> r.instances().stream()).toList();
   }
 
   /**

@@ -44,6 +44,12 @@ class PolicyDocumentTest {
           && values(s.path("Resource")).anyMatch(r -> matches(r, resource, false)));
     }
 
+    /** The values a condition {@code operator key} of the statements that allow {@code action} takes. */
+    List<String> conditionValues(String action, String operator, String key) {
+      return statements.stream().filter(s -> values(s.path("Action")).anyMatch(a -> matches(a, action, true)))
+          .flatMap(s -> values(s.path("Condition").path(operator).path(key))).toList();
+    }
+
     /** The condition keys of the statements that allow {@code action}. */
     List<String> conditionsOn(String action) {
       return statements.stream().filter(s -> values(s.path("Action")).anyMatch(a -> matches(a, action, true)))
@@ -76,7 +82,7 @@ class PolicyDocumentTest {
     try (Stream<Path> files = Files.list(Shell.REPO.resolve("scripts/iam"))) {
       List<Path> policies = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
       assertThat(policies).extracting(p -> p.getFileName().toString())
-          .contains("bake.json", "launch.json", "prune.json", "instance.json");
+          .contains("bake.json", "launch.json", "prune.json", "instance.json", "runs.json");
       for (Path p : policies) {
         String role = p.getFileName().toString().replace(".json", "");
         String text = IamUsers.policy(role, DEMO);
@@ -142,5 +148,37 @@ class PolicyDocumentTest {
     assertThat(launch.conditionsOn("iam:PassRole")).containsExactly("StringEquals iam:PassedToService");
     assertThat(Stream.of("ec2:DeregisterImage", "ec2:DeleteSnapshot", "ec2:TerminateInstances", "ssm:PutParameter"))
         .noneMatch(a -> launch.allows(a, "*"));
+    // Tags only as part of what it creates: with runs.json beside it, the cancel tag stays the only later one.
+    assertThat(launch.conditionsOn("ec2:CreateTags")).containsExactly("StringEquals ec2:CreateAction");
+    assertThat(launch.conditionValues("ec2:CreateTags", "StringEquals", "ec2:CreateAction"))
+        .containsExactly("RunInstances", "CreateFleet", "CreateLaunchTemplate");
+  }
+
+  @Test
+  void runsReadsTheResultsTagsOnlyTheCancelTagAndEndsOnlyTheProjectsInstances() throws IOException {
+    Policy runs = Policy.of("runs");
+    String instance = "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc12345";
+
+    assertThat(runs.allows("s3:GetObject", "arn:aws:s3:::ml-logs/runs/demo/demo-20261202-101500-3fa9/i-0abc/job.log"))
+        .isTrue();
+    assertThat(runs.allows("s3:GetObject", "arn:aws:s3:::ml-logs/runs/demo/i-0abc/exit-status.json")).isTrue();
+    assertThat(runs.allows("s3:GetObject", "arn:aws:s3:::other-bucket/runs/demo/x")).isFalse();
+    assertThat(runs.allows("s3:GetObject", "arn:aws:s3:::ml-logs/private/x")).as("outside the log prefix").isFalse();
+    assertThat(runs.allows("s3:ListBucket", "arn:aws:s3:::ml-logs")).isTrue();
+    assertThat(runs.conditionValues("s3:ListBucket", "StringLike", "s3:prefix")).containsExactly("runs/*");
+    assertThat(runs.allows("ec2:GetConsoleOutput", instance)).isTrue();
+    assertThat(runs.allows("ec2:CreateTags", instance)).isTrue();
+    assertThat(runs.allows("ec2:CreateTags", "arn:aws:ec2:us-east-1::image/ami-0abc")).isFalse();
+    assertThat(runs.conditionsOn("ec2:CreateTags")).containsExactlyInAnyOrder(
+        "Null ec2:ResourceTag/ami-pipeline:project", "Null aws:TagKeys", "ForAllValues:StringEquals aws:TagKeys");
+    assertThat(runs.conditionValues("ec2:CreateTags", "ForAllValues:StringEquals", "aws:TagKeys"))
+        .containsExactly("ami-pipeline:cancelled");
+    assertThat(runs.conditionsOn("ec2:TerminateInstances"))
+        .containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
+    assertThat(runs.conditionsOn("ec2:GetConsoleOutput")).containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
+    assertThat(Stream.of("ec2:RunInstances", "ec2:CreateFleet", "ec2:DeleteTags", "ec2:StopInstances",
+            "s3:PutObject", "s3:DeleteObject", "ssm:PutParameter", "iam:PassRole"))
+        .noneMatch(a -> runs.allows(a, "*") || runs.allows(a, instance)
+            || runs.allows(a, "arn:aws:s3:::ml-logs/runs/x"));
   }
 }

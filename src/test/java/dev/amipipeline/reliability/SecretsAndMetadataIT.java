@@ -70,11 +70,13 @@ class SecretsAndMetadataIT {
           + " the dry run").hasSizeGreaterThanOrEqualTo(5).allSatisfy(u -> assertThat(u).endsWith(" " + USER_DATA));
       assertThat(userData(requests, "aws-sdk-go")).containsExactly("RunInstances ");
 
-      // IMDSv2 required (tokens, hop limit 2) and encrypted volumes on every instance and template.
+      // IMDSv2 required (tokens, hop limit 2), instance tags readable there (the instance's run id) and
+      // encrypted volumes on every instance and template.
       List<JsonNode> runInstances = of(requests, "RunInstances", "aws-sdk-java");
       assertThat(runInstances).hasSize(3).allSatisfy(r -> {
         assertThat(r.path("params").path("MetadataOptions.HttpTokens").asText()).isEqualTo("required");
         assertThat(r.path("params").path("MetadataOptions.HttpPutResponseHopLimit").asText()).isEqualTo("2");
+        assertThat(r.path("params").path("MetadataOptions.InstanceMetadataTags").asText()).isEqualTo("enabled");
         assertThat(r.path("params").path("BlockDeviceMapping.1.Ebs.Encrypted").asText()).isEqualTo("true");
       });
       List<JsonNode> templates = new ArrayList<>(of(requests, "CreateLaunchTemplate", "aws-sdk-java"));
@@ -82,6 +84,8 @@ class SecretsAndMetadataIT {
       assertThat(templates).hasSizeGreaterThanOrEqualTo(2).allSatisfy(r -> {
         assertThat(r.path("params").path("LaunchTemplateData.MetadataOptions.HttpTokens").asText())
             .isEqualTo("required");
+        assertThat(r.path("params").path("LaunchTemplateData.MetadataOptions.InstanceMetadataTags").asText())
+            .isEqualTo("enabled");
         assertThat(r.path("params").path("LaunchTemplateData.BlockDeviceMapping.1.Ebs.Encrypted").asText())
             .isEqualTo("true");
       });

@@ -1,4 +1,4 @@
-package dev.amipipeline.launch;
+package dev.amipipeline.results;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

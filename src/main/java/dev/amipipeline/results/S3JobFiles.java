@@ -1,6 +1,5 @@
-package dev.amipipeline.launch;
+package dev.amipipeline.results;
 
-import dev.amipipeline.common.AmiException;
 import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -10,9 +9,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * A job's results in S3: {@code <logUri>/<project>/<instance-id>/job.log} and
- * {@code …/exit-status.json} (a contract with the instance side). The log is read with a byte
- * range from the last offset, so each poll fetches only what is new.
+ * One instance's results in S3, in its folder of the {@link ResultLayout}: {@code job.log} and
+ * {@code exit-status.json} (a contract with the instance side). The log is read with a byte range
+ * from the last offset, so each poll fetches only what is new.
  */
 public final class S3JobFiles implements JobLogFollower.JobFiles {
 
@@ -20,32 +19,24 @@ public final class S3JobFiles implements JobLogFollower.JobFiles {
   private static final int RANGE_NOT_SATISFIABLE = 416;
 
   private final S3Client s3;
-  private final String bucket;
-  private final String keyPrefix;
+  private final ResultFolder folder;
   private final Supplier<String> instanceState;
 
   /**
-   * @param logUri the run configuration's {@code s3://bucket/prefix}
+   * @param folder the instance's results folder
    * @param instanceState reads the instance's state name
    */
-  public S3JobFiles(S3Client s3, String logUri, String project, String instanceId, Supplier<String> instanceState) {
-    if (logUri == null || !logUri.startsWith("s3://")) {
-      throw new AmiException.BadInput("the run configuration's logUri '" + logUri + "' is not an s3:// URI");
-    }
-    String path = logUri.substring("s3://".length()).replaceAll("/+$", "");
-    int slash = path.indexOf('/');
+  public S3JobFiles(S3Client s3, ResultFolder folder, Supplier<String> instanceState) {
     this.s3 = s3;
-    this.bucket = slash < 0 ? path : path.substring(0, slash);
-    String prefix = slash < 0 ? "" : path.substring(slash + 1) + "/";
-    this.keyPrefix = prefix + project + "/" + instanceId + "/";
+    this.folder = folder;
     this.instanceState = instanceState;
   }
 
   @Override
   public byte[] logFrom(long offset) {
     try {
-      ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(b -> b.bucket(bucket).key(keyPrefix + "job.log")
-          .range("bytes=" + offset + "-"));
+      ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(b -> b.bucket(folder.bucket())
+          .key(folder.key(ResultLayout.JOB_LOG)).range("bytes=" + offset + "-"));
       byte[] bytes = got.asByteArray();
       // An endpoint that ignores Range sends the whole object: skip what was printed already.
       if (got.response().contentRange() == null && offset > 0) {
@@ -65,7 +56,8 @@ public final class S3JobFiles implements JobLogFollower.JobFiles {
   @Override
   public Optional<String> exitStatus() {
     try {
-      return Optional.of(s3.getObjectAsBytes(b -> b.bucket(bucket).key(keyPrefix + "exit-status.json")).asUtf8String());
+      return Optional.of(s3.getObjectAsBytes(b -> b.bucket(folder.bucket()).key(folder.key(ResultLayout.EXIT_STATUS)))
+          .asUtf8String());
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     }
@@ -78,6 +70,6 @@ public final class S3JobFiles implements JobLogFollower.JobFiles {
 
   @Override
   public String logUri() {
-    return "s3://" + bucket + "/" + keyPrefix + "job.log";
+    return folder.uri(ResultLayout.JOB_LOG);
   }
 }

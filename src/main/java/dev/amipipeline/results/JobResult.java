@@ -1,6 +1,5 @@
-package dev.amipipeline.launch;
+package dev.amipipeline.results;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.amipipeline.common.Report;
 
 /**
@@ -9,11 +8,6 @@ import dev.amipipeline.common.Report;
  */
 public record JobResult(String instanceId, String logUri, ExitStatus exitStatus, String instanceState)
     implements Report {
-
-  /** {@code exit-status.json} as the instance writes it (a contract); unknown fields are ignored. */
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  public record ExitStatus(int exitCode, String reason, String startedAt, String endedAt, String instanceId,
-      String amiId) {}
 
   /** The job's exit code, or 1 when the instance ended without reporting one. */
   public int jobExitCode() {

@@ -1,4 +1,4 @@
-package dev.amipipeline.launch;
+package dev.amipipeline.results;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.amipipeline.common.AmiException;
@@ -94,7 +94,7 @@ public final class JobLogFollower {
     drainLog();
     flushPartial();
     try {
-      JobResult.ExitStatus status = Json.OUTPUT.readValue(statusJson, JobResult.ExitStatus.class);
+      ExitStatus status = Json.OUTPUT.readValue(statusJson, ExitStatus.class);
       return new JobResult(instanceId, files.logUri(), status, state);
     } catch (JsonProcessingException e) {
       throw new AmiException.Failed("the job's exit-status.json next to " + files.logUri() + " is not valid: "

@@ -1,0 +1,34 @@
+package dev.amipipeline.runs;
+
+import dev.amipipeline.common.Report;
+import dev.amipipeline.project.Tags;
+import java.util.List;
+
+/**
+ * What {@code ami cancel} did: the run's instances tagged and terminated, or nothing because the run
+ * had ended (exit 0 either way).
+ *
+ * @param cancelled whether this cancel ended the run
+ * @param state the run's state now ({@code cancelled}, or how it had ended)
+ * @param terminated the instances this cancel terminated
+ */
+public record CancelReport(String runId, String project, boolean cancelled, String state, String cancelledAt,
+    List<String> terminated) implements Report {
+
+  public CancelReport {
+    terminated = List.copyOf(terminated);
+  }
+
+  @Override
+  public String toText() {
+    if (!cancelled && state.equals(RunState.RUNNING.label())) {
+      return "run " + runId + " is already ending (its instances are shutting down): nothing to cancel";
+    }
+    if (!cancelled) {
+      return "run " + runId + " has already ended (" + state + "): nothing to cancel";
+    }
+    return "cancelled run " + runId + ": tagged " + Tags.CANCELLED + "=" + cancelledAt + " and terminated "
+        + String.join(", ", terminated) + "; each saves its checkpoint and uploads its logs before it goes"
+        + " (ami logs " + runId + ")";
+  }
+}
