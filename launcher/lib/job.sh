@@ -153,14 +153,15 @@ stop_copies() {
 }
 
 # kill_tree PID: SIGTERM to PID and every process under it. Killing a copy's subshell alone would
-# leave its AWS CLI running on, beside the uploads at the end of the run.
+# leave its AWS CLI running on, beside the uploads at the end of the run. Parents first: a shell
+# that outlived its child would report the kill ("Terminated") in the journal.
 kill_tree() {
   local child children=()
-  read -r -a children < <(cat /proc/"$1"/task/*/children 2>/dev/null | tr '\n' ' ')
+  read -r -a children < <(cat /proc/"$1"/task/*/children 2>/dev/null | tr '\n' ' ') || true
+  kill "$1" 2>/dev/null || true
   for child in "${children[@]}"; do
     kill_tree "$child"
   done
-  kill "$1" 2>/dev/null || true
 }
 
 # stop_job PGID: SIGTERM to the job's process group, up to the grace period to end, then SIGKILL.

@@ -482,6 +482,35 @@ FAKE
   [ "$(tr '\t' '\n' <<<"$output" | sort | paste -sd ' ')" = "runs/demo/i-0test/first-boot.log runs/demo/i-0test/job.log" ]
 }
 
+# --- copies while the job runs ---
+
+@test "stop_copies: a copy under way stops together with the AWS CLI it runs; finished or no copies are no matter" {
+  fake aws <<'FAKE'
+#!/bin/bash
+echo "$$" >"$BATS_TEST_TMPDIR/aws.pid"
+exec sleep 100
+FAKE
+  sync_once "the logs" s3://b/r/ copy_logs "$log_dir" s3://b/r/ &
+  copy=$!
+  for ((i = 0; i < 100; i++)); do
+    [[ -s "$BATS_TEST_TMPDIR/aws.pid" ]] && break
+    /bin/sleep 0.05
+  done
+  aws_pid="$(cat "$BATS_TEST_TMPDIR/aws.pid")"
+  kill -0 "$aws_pid"
+
+  run -0 stop_copies "" "$copy"
+  [ -z "$output" ]
+
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$aws_pid" 2>/dev/null || break
+    /bin/sleep 0.05
+  done
+  run -1 kill -0 "$aws_pid"
+  wait "$copy" || true
+  run -0 stop_copies "$copy" ""
+}
+
 # --- the checkout: every step counts ---
 
 @test "checkout_repo: a work dir that cannot be made fails the checkout with mkdir's reason" {
