@@ -64,6 +64,8 @@ finish() {
   elif [[ "$stopping" == true ]]; then
     log "the system is already stopping this instance"
   elif [[ "$terminate_on_exit" == true ]]; then
+    # Nothing is left to do when the power-off stops the unit.
+    trap - TERM
     power_off
   else
     log "terminateOnExit is false: the instance stays up"
