@@ -247,35 +247,31 @@ s3_key() {
 }
 
 # run_exit_statuses RUN_PREFIX: sets run_statuses to the exit-status.json of every instance of the
-# run (the objects <run>/<instance-id>/exit-status.json), as one JSON array; each gets "key".
-# Returns 1, the AWS CLI's words logged, when they cannot be listed or read.
+# run (the objects <run>/<instance-id>/exit-status.json), as one JSON array; each gets "key". One
+# AWS CLI call lists the run's folder and fetches them all. Returns 1, the AWS CLI's words logged,
+# when they cannot be listed or read.
 run_exit_statuses() {
-  local uri="$1" bucket prefix key code=0 statuses="[]" status
+  local uri="$1" dir="$scratch/statuses" code=0 file key status statuses=()
   run_statuses=""
-  bucket="$(s3_bucket "$uri")"
-  prefix="$(s3_key "$uri")"
-  capture "$scratch/keys.json" aws_cli s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix" \
-    --query 'Contents[].Key' --output json || code=$?
-  if ((code != 0)); then
-    log_output "listing $uri failed ($(describe_exit "$code"))"
+  rm -rf "$dir"
+  capture /dev/null aws_cli s3 cp --no-progress --recursive --exclude '*' --include 'i-*/exit-status.json' \
+    "$uri" "$dir/" || code=$?
+  if ((code != 0 && code != 2)); then
+    log_output "reading the exit statuses under $uri failed ($(describe_exit "$code"))"
     return 1
   fi
-  while IFS= read -r key; do
-    [[ "${key#"$prefix"}" =~ ^i-[0-9a-f]+/exit-status\.json$ ]] || continue
-    capture "$scratch/status.json" aws_cli s3 cp --no-progress "s3://$bucket/$key" - || code=$?
-    if ((code != 0)); then
-      log_output "reading s3://$bucket/$key failed ($(describe_exit "$code"))"
-      return 1
+  ((code == 0)) || log_output "reading the exit statuses under $uri: the AWS CLI skipped files (exit code 2)"
+  for file in "$dir"/i-*/exit-status.json; do
+    [[ -f "$file" ]] || continue
+    key="$uri${file#"$dir/"}"
+    if status="$(jq -ce --arg key "$key" 'select(type == "object") | . + {key: $key}' "$file" 2>/dev/null)"; then
+      statuses+=("$status")
+    else
+      log "$key is not a JSON object; left out"
     fi
-    if ! status="$(jq -c --arg key "$key" 'select(type == "object") | . + {key: $key}' "$scratch/status.json" 2>/dev/null)" ||
-      [[ -z "$status" ]]; then
-      log "s3://$bucket/$key is not a JSON object; left out"
-      continue
-    fi
-    statuses="$(jq -c --argjson s "$status" '. + [$s]' <<<"$statuses")"
-  done < <(jq -r '.[]?' "$scratch/keys.json" 2>/dev/null)
+  done
   # shellcheck disable=SC2034 # read by first-boot and finish
-  run_statuses="$statuses"
+  run_statuses="$(printf '%s\n' "${statuses[@]}" | jq -cs .)"
 }
 
 # sync_once [--quiet] WHAT DEST COMMAND...: one try of a copy made while the job runs (the next

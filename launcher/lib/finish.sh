@@ -26,6 +26,8 @@ exit_status_json() {
 # spot-interruption, setup-failed, cancelled (the exit-status.json contract).
 finish() {
   local code="$1" reason="$2" status
+  # A setup that failed while the attempts were being counted waits for the count.
+  await_attempt
   status="$(exit_status_json "$code" "$reason")"
   # Uploaded from memory: a local copy that cannot be written costs nothing but this line.
   printf '%s\n' "$status" >"$status_file" 2>/dev/null || log "error: writing $status_file failed"

@@ -130,13 +130,13 @@ teardown() {
   grep -q "first-boot: the instance tag ami-pipeline:run='../other/x' is not a run id; run id = the instance id, i-0test" "$boot_log"
 }
 
-# put_status KEY REASON [ATTEMPT]: an exit-status.json in the bucket "runs-bucket".
+# put_status KEY REASON [ATTEMPT]: an exit-status.json at KEY under the run's folder ($run_uri).
 put_status() {
   printf '{"exitCode": 143, "reason": "%s", "attempt": %s, "instanceId": "%s"}' "$2" "${3:-1}" "${1%%/*}" |
-    aws s3 cp - "s3://runs-bucket/runs/demo/demo-20261202-101500-3fa9/$1" >/dev/null
+    aws s3 cp - "$run_uri$1" >/dev/null
 }
 
-@test "count_attempt: 1 + the spot interruptions among the run's exit statuses, listed in S3" {
+@test "count_attempt: 1 + the spot interruptions among the run's exit statuses, all read with one AWS CLI call" {
   aws s3 mb s3://runs-bucket >/dev/null
   run_id=demo-20261202-101500-3fa9
   run_uri="s3://runs-bucket/runs/demo/$run_id/"
@@ -153,11 +153,29 @@ put_status() {
   printf '{"reason": "spot-interruption"}' | aws s3 cp - s3://runs-bucket/runs/demo/demo-20261202-101500-3fa9x/i-0ddd/exit-status.json >/dev/null
   echo 'not json' | aws s3 cp - "s3://runs-bucket/runs/demo/$run_id/i-0eee/exit-status.json" >/dev/null
 
+  spy aws
   count_attempt
 
   [ "$attempt" -eq 3 ]
+  [ "$(grep -c '^aws ' "$CALLS")" -eq 1 ]
   grep -q "first-boot: attempt 3 of run $run_id; results go to s3://runs-bucket/runs/demo/$run_id/i-0test/" "$boot_log"
   grep -q "s3://runs-bucket/runs/demo/$run_id/i-0eee/exit-status.json is not a JSON object; left out" "$boot_log"
+}
+
+@test "start_counting_attempts: counts beside the checkout; a setup that fails meanwhile records the counted attempt" {
+  aws s3 mb s3://runs-bucket-2 >/dev/null
+  run_id=demo-20261202-111500-3fa9
+  run_uri="s3://runs-bucket-2/runs/demo/$run_id/"
+  log_destination="${run_uri}i-0test/"
+  put_status i-0fff/exit-status.json spot-interruption 1
+  terminate_on_exit=false
+
+  start_counting_attempts
+  [ "$attempt" -eq 1 ]
+  run -1 setup_failed "the run configuration has no command"
+
+  [ "$(jq -r '.reason + " attempt " + (.attempt | tostring)' "$status_file")" = "setup-failed attempt 2" ]
+  grep -q "first-boot: attempt 2 of run $run_id" "$boot_log"
 }
 
 @test "count_attempt: a run folder that cannot be listed counts as attempt 1, with the AWS CLI's reason" {
@@ -168,8 +186,7 @@ put_status() {
   count_attempt
 
   [ "$attempt" -eq 1 ]
-  # The AWS CLI's exit code for a service error: 254 (v2), 255 (v1).
-  grep -Eq "first-boot: listing s3://no-such-bucket/runs/demo/r/ failed \(exit code 25[45]\): .*NoSuchBucket" "$boot_log"
+  grep -q "first-boot: reading the exit statuses under s3://no-such-bucket/runs/demo/r/ failed (exit code 1): fatal error: An error occurred (NoSuchBucket)" "$boot_log"
   grep -q "the earlier attempts of run r could not be counted; counting this one as attempt 1" "$boot_log"
 }
 
@@ -432,9 +449,10 @@ FAKE
 
   [[ "$output" == *"first-boot: uploaded the logs to s3://results-scratch/runs/" ]]
   run -0 aws s3 ls s3://results-scratch/runs/job.log
-  # A reader that needs a scratch file says so when it is gone.
-  run -1 run_exit_statuses s3://results-scratch/runs/
-  [[ "$output" == *"first-boot: listing s3://results-scratch/runs/ failed (exit code 1): "*"/keys.json: No such file or directory" ]]
+  # Reading the run's exit statuses makes the folder it needs.
+  rm -rf "$scratch"
+  run_exit_statuses s3://results-scratch/runs/
+  [ "$run_statuses" = "[]" ]
 }
 
 @test "upload: exit code 2 (the AWS CLI skipped a file) is reported with its warning; the rest is uploaded" {
