@@ -6,6 +6,9 @@
 # curl and the AWS CLI, git on local repositories. Fakes only where noted.
 
 # shellcheck disable=SC2034,SC2154 # first-boot's variables: its functions read what tests set
+# shellcheck disable=SC2030,SC2031 # each test runs in a subshell of its own: that is the point
+# shellcheck disable=SC2317 # the fakes defined in tests are called by the code under test
+# shellcheck disable=SC2153 # CONSOLE comes from helpers/launcher.bash
 bats_require_minimum_version 1.5.0
 
 load helpers/launcher

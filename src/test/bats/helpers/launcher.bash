@@ -39,6 +39,7 @@ fake() {
 
 # fake_clock: sleep takes no time but moves now_seconds on by as much, and is recorded in $CALLS
 # ("sleep N"). Shell functions, so they work in the test's shell and in bats' run.
+# shellcheck disable=SC2317 # the functions are called by the code under test
 fake_clock() {
   fake_now=1000000
   now_seconds() { echo "$fake_now"; }

@@ -491,16 +491,16 @@ class FirstBootIT {
     CompletableFuture<Shell.Result> running = CompletableFuture.supplyAsync(() -> boot(Map.of()));
     Shell.Result interrupted;
     try {
-      awaitKey(RUN + "checkpoint/early");
-      assertThat(s3Keys()).as("synced while the job runs").doesNotContain(RESULTS + "exit-status.json");
+      await(() -> read(root.resolve("var/log/ami-pipeline/first-boot.log")).contains("copied the checkpoint to"));
+      assertThat(s3Keys()).as("synced while the job runs").contains(RUN + "checkpoint/early")
+          .doesNotContain(RESULTS + "exit-status.json");
     } finally {
       notice.set(true);
       interrupted = running.get(2, TimeUnit.MINUTES);
     }
 
     assertThat(interrupted.out()).contains("downloaded the checkpoint from s3://" + BUCKET + "/" + RUN + "checkpoint/",
-        "checkpoint folder " + checkpoints + ": 1 files restored or kept", "copied the checkpoint to",
-        "spot interruption notice", "uploaded the checkpoint to s3://" + BUCKET + "/" + RUN + "checkpoint/");
+        "checkpoint folder " + checkpoints + ": 1 files restored or kept", "spot interruption notice", "uploaded the checkpoint to s3://" + BUCKET + "/" + RUN + "checkpoint/");
     assertThat(s3Text(RUN + "checkpoint/epoch")).as("saved on SIGTERM, synced after it").isEqualTo("epoch-7\n");
     assertThat(s3Text(RUN + "checkpoint/early")).isEqualTo("epoch-1\n");
     assertThat(s3Text(RESULTS + "job.log")).contains("attempt 1 of run " + RUN_ID + " as root, checkpoints in "
@@ -684,6 +684,14 @@ class FirstBootIT {
     while (!condition.getAsBoolean()) {
       assertThat(Instant.now()).as("waited a minute").isBefore(end);
       Thread.sleep(100);
+    }
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
