@@ -477,11 +477,8 @@ class FirstBootIT {
   @Test
   void theCheckpointIsRestoredSyncedWhileTheJobRunsAndAfterASpotNoticeAndTheNextAttemptResumesFromIt()
       throws Exception {
-    Path started = tmp.resolve("started");
     Path checkpoints = tmp.resolve("checkpoints");
-    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./checkpointed.sh", Map.of("STARTED",
-        started.toString())).toJson());
-    config.putObject("checkpoint").put("dir", checkpoints.toString()).put("syncSeconds", 1);
+    ObjectNode config = checkpointedRun(1);
     putRunConfig(config.toString());
     // An earlier run's file, to be restored before the job starts.
     s3().putObject(b -> b.bucket(BUCKET).key(RUN + "checkpoint/notes/seed.txt"), RequestBody.fromString("seed"));
@@ -542,27 +539,11 @@ class FirstBootIT {
 
   @Test
   void aCancelStopsTheJobSavesItsCheckpointAndLogsAndRecordsCancelled() throws Exception {
-    Path started = tmp.resolve("started");
-    Path checkpoints = tmp.resolve("checkpoints");
-    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./checkpointed.sh", Map.of("STARTED",
-        started.toString())).toJson());
-    config.putObject("checkpoint").put("dir", checkpoints.toString()).put("syncSeconds", 300);
-    putRunConfig(config.toString());
-    Path out = tmp.resolve("cancelled.out");
-    Process firstBoot = Shell.start(List.of(FIRST_BOOT.toString()), bootEnvironment(Map.of()), out,
-        tmp.resolve("cancelled.err"));
-    try {
-      await(() -> Files.exists(started));
-      // What ami cancel does before terminating the instance; then systemd stops the unit (SIGTERM
-      // to first-boot alone: KillMode=mixed).
-      imds.tag("ami-pipeline:cancelled", "2026-12-02T11:00:00Z");
-      firstBoot.destroy();
-      assertThat(firstBoot.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    } finally {
-      firstBoot.destroyForcibly();
-    }
+    putRunConfig(checkpointedRun(300).toString());
 
-    String output = Files.readString(out);
+    // What ami cancel does before terminating the instance; then systemd stops the unit.
+    String output = stopWhileTheJobRuns(() -> imds.tag("ami-pipeline:cancelled", "2026-12-02T11:00:00Z"));
+
     assertThat(output).contains("stopped by the system while the job runs",
         "the instance is tagged ami-pipeline:cancelled=2026-12-02T11:00:00Z: the run was cancelled",
         "the system is already stopping this instance");
@@ -578,23 +559,11 @@ class FirstBootIT {
 
   @Test
   void aPlainStopSavesTheCheckpointAndLogsAndTheJobRunsAgainOnTheNextBoot() throws Exception {
-    Path started = tmp.resolve("started");
-    Path checkpoints = tmp.resolve("checkpoints");
-    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./checkpointed.sh", Map.of("STARTED",
-        started.toString())).toJson());
-    config.putObject("checkpoint").put("dir", checkpoints.toString()).put("syncSeconds", 300);
-    putRunConfig(config.toString());
-    Process firstBoot = Shell.start(List.of(FIRST_BOOT.toString()), bootEnvironment(Map.of()), tmp.resolve("stop.out"),
-        tmp.resolve("stop.err"));
-    try {
-      await(() -> Files.exists(started));
-      firstBoot.destroy();
-      assertThat(firstBoot.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    } finally {
-      firstBoot.destroyForcibly();
-    }
+    putRunConfig(checkpointedRun(300).toString());
 
-    assertThat(Files.readString(tmp.resolve("stop.out"))).contains("uploaded the checkpoint",
+    String output = stopWhileTheJobRuns(() -> { });
+
+    assertThat(output).contains("uploaded the checkpoint",
         "the job was stopped before it finished; it runs again on the next boot");
     assertThat(s3Text(RUN + "checkpoint/epoch")).isEqualTo("epoch-7\n");
     assertThat(s3Keys()).contains(RESULTS + "job.log").doesNotContain(RESULTS + "exit-status.json", RUN + "run.json");
@@ -632,6 +601,33 @@ class FirstBootIT {
   }
 
   // --- helpers ---
+
+  /** checkpointed.sh with its checkpoint folder tmp/checkpoints, synced every {@code syncSeconds}. */
+  ObjectNode checkpointedRun(int syncSeconds) throws IOException {
+    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./checkpointed.sh",
+        Map.of("STARTED", tmp.resolve("started").toString())).toJson());
+    config.putObject("checkpoint").put("dir", tmp.resolve("checkpoints").toString()).put("syncSeconds", syncSeconds);
+    return config;
+  }
+
+  /**
+   * Starts first-boot, and once the job is under way runs {@code beforeStop} and stops it as
+   * systemd stops the unit (SIGTERM to first-boot alone: KillMode=mixed); returns its output.
+   */
+  String stopWhileTheJobRuns(Runnable beforeStop) throws Exception {
+    Path out = tmp.resolve("stopped.out");
+    Process firstBoot = Shell.start(List.of(FIRST_BOOT.toString()), bootEnvironment(Map.of()), out,
+        tmp.resolve("stopped.err"));
+    try {
+      await(() -> Files.exists(tmp.resolve("started")));
+      beforeStop.run();
+      firstBoot.destroy();
+      assertThat(firstBoot.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    } finally {
+      firstBoot.destroyForcibly();
+    }
+    return Files.readString(out);
+  }
 
   RunConfig run(String command, Map<String, String> env) {
     return new RunConfig(repo.url(), "main", command, "root", env, LOG_URI, true, 0);
