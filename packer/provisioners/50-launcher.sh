@@ -61,3 +61,18 @@ else
   systemctl --quiet enable "$UNIT"
 fi
 log "enabled $UNIT (wanted by multi-user.target)"
+
+# cloud-init reads the user-data too. Ours is one line, AMI_PROJECT=<project>, for first-boot,
+# which reads it itself over IMDSv2: it is neither cloud-config nor a script, and cloud-init must
+# not try to run it (23.4 and later would end "degraded", and `cloud-init status` exit 2). Written
+# whether or not cloud-init is installed yet, so that a later install finds it.
+readonly CLOUD_CFG=/etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg
+install -d -m 0755 "$root${CLOUD_CFG%/*}"
+cat >"$root$CLOUD_CFG" <<'CFG'
+# Written by ami-pipeline (packer/provisioners/50-launcher.sh). The user-data of this image's
+# instances, AMI_PROJECT=<project>, is for the ami-first-boot unit, which reads it itself over
+# IMDSv2; cloud-init must not try to run it. Cloud-config for this image belongs in its bake.
+allow_userdata: false
+CFG
+chmod 0644 "$root$CLOUD_CFG"
+log "wrote $CLOUD_CFG: cloud-init leaves the user-data to first-boot"

@@ -13,7 +13,8 @@ root="${AMI_ROOT:-}"
 # Commands that act on the running system only run when the target is the running system.
 live() { [[ -z "$root" ]]; }
 
-# cloud-init: every instance of the image runs its first-boot stages afresh (the seed stays).
+# cloud-init: every instance of the image runs its first-boot stages afresh (the seed stays, and
+# so does its configuration in /etc/cloud, 50-launcher.sh's 99-ami-pipeline.cfg included).
 if live && command -v cloud-init >/dev/null; then
   cloud-init clean --logs
 fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fails the bake when the image would not work or is not clean: the launcher is installed (with
-# its libraries) and enabled with the right SSM prefix, first-boot's tools are there, and
-# 80-cleanup.sh left nothing of the builder behind. Lists every problem, then exits 1 if there was
-# one. lib.sh has what all provisioners share.
+# its libraries) and enabled with the right SSM prefix, first-boot's tools are there, cloud-init
+# leaves the user-data to first-boot, and 80-cleanup.sh left nothing of the builder behind. Lists
+# every problem, then exits 1 if there was one. lib.sh has what all provisioners share.
 set -euo pipefail
 
 PROVISIONER=90-validate
@@ -39,6 +39,20 @@ grep -qxF "$expected" "$root/etc/ami-pipeline/env" 2>/dev/null ||
   problem "/etc/ami-pipeline/env does not say $expected"
 for tool in bash curl jq git aws setsid setpriv; do
   command -v "$tool" >/dev/null || problem "first-boot needs $tool, which the image lacks"
+done
+
+# cloud-init leaves the user-data to first-boot (50-launcher.sh); cloud-init reads the files of
+# cloud.cfg.d in name order, so a later one must not set it back.
+readonly CLOUD_CFG=/etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg
+if [[ ! -f "$root$CLOUD_CFG" ]]; then
+  problem "$CLOUD_CFG is missing: cloud-init would try to run the user-data"
+elif ! grep -qE '^allow_userdata:[[:space:]]*false[[:space:]]*$' "$root$CLOUD_CFG"; then
+  problem "$CLOUD_CFG does not say allow_userdata: false"
+fi
+for cfg in "$root${CLOUD_CFG%/*}"/*.cfg; do
+  if [[ "${cfg##*/}" > "${CLOUD_CFG##*/}" ]] && grep -qE '^allow_userdata:' "$cfg"; then
+    problem "${cfg#"$root"} sets allow_userdata after $CLOUD_CFG"
+  fi
 done
 
 # What 80-cleanup.sh removes.

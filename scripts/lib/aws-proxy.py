@@ -7,16 +7,17 @@ faults: a share of requests answered with the service's throttling error (`Reque
 for EC2, `Throttling` for STS/IAM, `ThrottlingException` for JSON services, `SlowDown` for S3), a
 share of connections reset before the request is forwarded, and a share of requests forwarded and
 then reset before the response (the server acted, the client never hears of it); and it can answer
-chosen requests with any error code, the next n times or for good (fail_next, deny_actions: S3
-uploads are action S3:PUT). Used by
-scripts/bench and the reliability tests; standard library only.
+chosen requests with any error code of the service, the next n times or for good (fail_next, deny;
+S3 uploads are action S3:PUT). Used by scripts/bench and the reliability tests; standard library
+only.
 
     aws-proxy.py --upstream http://127.0.0.1:5000 [--port 0] [--port-file F]
                  [--ec2-buckets] [--fail-rate 0.2] [--reset-rate 0.05] [--lost-rate 0.05] [--seed 1]
 
 Control endpoints (not forwarded):
     GET  /__proxy/stats     {"requests": {action: n}, "throttled": n, "failed": n, "reset": n, "lost": n,
-                             "held": n, "byResource": {action: {id: {"requests": n, "applied": n}}}, ...}
+                             "held": n, "denied": n,
+                             "byResource": {action: {id: {"requests": n, "applied": n}}}, ...}
                             (applied: the upstream answered 2xx, whether or not the client heard it)
     GET  /__proxy/requests  the recorded requests: [{"action", "service", "agent", "params", "verdict",
                             "status", "code"}], for the actions listed in record_actions
@@ -32,18 +33,22 @@ Control endpoints (not forwarded):
                         next n requests of the action (only those whose path contains "path", when
                         given) get the service's error answer with that code (HTTP status as AWS
                         gives it: AccessDenied 403, InternalError 500, SlowDown 503 ...)
-        deny_actions    {"<action>": "<code>"} or a list of actions (code AccessDenied): every request
-                        of those actions gets that error answer, until the action is set to null or
-                        the list replaced
         lose_next       {"<action>": n}: the next n requests of the action are forwarded and their
                         answers lost (the connection is reset instead)
         next_agent      fail_next and lose_next count only clients whose User-Agent contains this
+        deny            [{"action": "<action>", "params": {"<name>": "<value>"}, "status": 403,
+                        "code": "UnauthorizedOperation", "message": ".."}]: every request of the action
+                        whose parameters include those gets that error answer in the service's format
+                        (code default UnauthorizedOperation; status default as AWS gives the code),
+                        never forwarded, until deny is replaced (a refusal the emulator cannot give,
+                        e.g. one scoped to a single resource, or S3 uploads denied for good)
         hold_after      {"count": n, "actions": [..]} or null: after n requests of those actions (any
                         action when empty), each further one is forwarded and its answer held until
                         hold_after is set to null, then the connection is reset: a client killed
                         while its calls are in flight
 """
 import argparse
+import html
 import os
 import http.client
 import json
@@ -68,6 +73,10 @@ THROTTLE_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
     "<Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
 )
+EC2_ERROR_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
+    "<Message>{message}</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
+)
 THROTTLE_JSON = '{"__type":"ThrottlingException","message":"Rate exceeded"}'
 THROTTLE_QUERY_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>'
@@ -76,6 +85,7 @@ THROTTLE_QUERY_XML = (
 # HTTP status of the error codes tests ask for (others: 400), as AWS answers them.
 ERROR_STATUS = {
     "AccessDenied": 403,
+    "UnauthorizedOperation": 403,
     "Forbidden": 403,
     "InvalidAccessKeyId": 403,
     "SignatureDoesNotMatch": 403,
@@ -129,10 +139,10 @@ class State:
         self.fault_actions = set()
         self.agent_rates = {}
         self.fail_next = {}
-        self.deny_actions = {}
         self.next_agent = ""
         self.lose_next = {}
         self.hold_after = None
+        self.deny = []
         self.released = threading.Condition(self.lock)
         self.random = random.Random(args.seed)
         self.clear()
@@ -140,7 +150,7 @@ class State:
     def clear(self):
         self.requests, self.throttled_by_action, self.buckets = {}, {}, {}
         self.by_resource, self.recorded = {}, []
-        self.throttled = self.failed = self.reset = self.lost = self.held = 0
+        self.throttled = self.failed = self.reset = self.lost = self.held = self.denied = 0
         self.started = time.monotonic()
 
     def configure(self, conf):
@@ -154,14 +164,8 @@ class State:
             self.agent_rates = dict(conf.get("agent_rates", self.agent_rates))
             self.next_agent = str(conf.get("next_agent", self.next_agent))
             self.fail_next.update({a: fail_rule(n) for a, n in conf.get("fail_next", {}).items()})
-            if "deny_actions" in conf:
-                deny = conf["deny_actions"]
-                if isinstance(deny, list):
-                    self.deny_actions = {a: "AccessDenied" for a in deny}
-                else:
-                    self.deny_actions.update(deny)
-                    self.deny_actions = {a: c for a, c in self.deny_actions.items() if c}
             self.lose_next.update({a: int(n) for a, n in conf.get("lose_next", {}).items()})
+            self.deny = list(conf.get("deny", self.deny))
             if "hold_after" in conf:
                 hold = conf["hold_after"]
                 self.hold_after = None if hold is None else {
@@ -192,18 +196,28 @@ class State:
             return None
         return self.buckets.setdefault(action, Bucket(size, refill))
 
-    def decide(self, action, agent, path=""):
-        """Returns 'reset', 'fail', 'lost', 'hold', 'throttle' or 'forward' and the error code of a
+    def denial(self, action, params):
+        """The deny rule a request matches, else None."""
+        with self.lock:
+            for rule in self.deny:
+                if rule.get("action") == action and all(
+                        params.get(k) == v for k, v in rule.get("params", {}).items()):
+                    return rule
+            return None
+
+    def decide(self, action, agent, params, path=""):
+        """Returns 'deny', 'reset', 'fail', 'lost', 'hold', 'throttle' or 'forward' and the error code of a
         'fail' (None: the throttling answer), and counts it."""
-        verdict = self._decide(action, agent, path)
+        verdict = self._decide(action, agent, params, path)
         return verdict if isinstance(verdict, tuple) else (verdict, None)
 
-    def _decide(self, action, agent, path):
+    def _decide(self, action, agent, params, path):
+        rule = self.denial(action, params)
         with self.lock:
             self.requests[action] = self.requests.get(action, 0) + 1
-            if action in self.deny_actions:
-                self.failed += 1
-                return "fail", self.deny_actions[action]
+            if rule is not None:
+                self.denied += 1
+                return "deny"
             targeted = self.next_agent in agent
             rule = self.fail_next.get(action)
             if targeted and rule and rule["count"] > 0 and rule["path"] in path:
@@ -264,6 +278,7 @@ class State:
                 "reset": self.reset,
                 "lost": self.lost,
                 "held": self.held,
+                "denied": self.denied,
                 "byResource": {a: dict(sorted(r.items())) for a, r in sorted(self.by_resource.items())},
                 "seconds": round(time.monotonic() - self.started, 3),
             }
@@ -342,20 +357,18 @@ def throttle_response(service, headers):
     return 400, "text/xml", THROTTLE_QUERY_XML
 
 
-def error_response(service, headers, code):
+def error_response(service, headers, code, message="injected by aws-proxy.py", status=None):
     """The service's error answer with this code: (HTTP status, content type, body)."""
-    status = ERROR_STATUS.get(code, 400)
-    message = "injected by aws-proxy.py"
+    status = int(status or ERROR_STATUS.get(code, 400))
     if headers.get("X-Amz-Target"):
         return status, "application/x-amz-json-1.1", json.dumps({"__type": code, "message": message})
+    code, message = html.escape(code), html.escape(message)
     if service == "s3":
         return status, "application/xml", (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>'
             "<RequestId>proxy</RequestId></Error>" % (code, message))
     if service in ("", "ec2"):
-        return status, "text/xml", (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>%s</Code><Message>%s</Message>'
-            "</Error></Errors><RequestID>proxy</RequestID></Response>" % (code, message))
+        return status, "text/xml", EC2_ERROR_XML.format(code=code, message=message)
     return status, "text/xml", (
         '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code>'
         "<Message>%s</Message></Error><RequestId>proxy</RequestId></ErrorResponse>" % (code, message))
@@ -415,7 +428,14 @@ def make_handler(state, upstream):
             service = service_of(self.headers)
             agent = self.headers.get("User-Agent", "")
             params = params_of(self.headers, body)
-            verdict, code = state.decide(action, agent, urllib.parse.urlparse(self.path).path)
+            verdict, code = state.decide(action, agent, params, urllib.parse.urlparse(self.path).path)
+            if verdict == "deny":
+                rule = state.denial(action, params) or {}
+                code = rule.get("code", "UnauthorizedOperation")
+                status, ctype, payload = error_response(service, self.headers, code, rule.get(
+                    "message", "You are not authorized to perform this operation."), rule.get("status"))
+                state.settle(action, service, agent, params, verdict, status, code)
+                return self._send(status, ctype, payload)
             if verdict == "reset":
                 state.settle(action, service, agent, params, verdict, None, None)
                 return self._reset_connection()

@@ -57,7 +57,12 @@ ensure_jar() {
   local jar="$AMI_ROOT_DIR/target/ami.jar"
   if [[ ! -f "$jar" ]] || [[ -n "$(find "$AMI_ROOT_DIR/src/main" "$AMI_ROOT_DIR/pom.xml" -newer "$jar" -print -quit)" ]]; then
     log "building target/ami.jar"
-    mvn -B -q -f "$AMI_ROOT_DIR/pom.xml" -DskipTests package >&2
+    # Its output only on failure: even quiet, some Maven builds print bare terminal codes.
+    local out
+    if ! out="$(mvn -B -q -f "$AMI_ROOT_DIR/pom.xml" -DskipTests package 2>&1)"; then
+      printf '%s\n' "$out" >&2
+      die "building target/ami.jar failed (output above)"
+    fi
   fi
 }
 

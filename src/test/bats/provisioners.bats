@@ -273,6 +273,9 @@ launcher_env() {
     /etc/systemd/system/ami-first-boot.service ]
   [ "$(systemctl --root="$AMI_ROOT" is-enabled ami-first-boot.service)" = enabled ]
   [ -z "$(calls)" ] # curl and jq are here: nothing to install
+  # No cloud-init on this root yet: its setting is written all the same, for a later install.
+  [ "$(stat -c %a "$AMI_ROOT/etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg")" = 644 ]
+  grep -qx 'allow_userdata: false' "$AMI_ROOT/etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg"
 
   # Again, with another prefix: the same files, the new prefix.
   AMI_SSM_PREFIX=/team-a/images run -0 bash "$prov/50-launcher.sh"
@@ -315,6 +318,7 @@ launcher_env() {
   [[ "$output" == *"$BATS_TEST_TMPDIR/no-lib/lib/ has no libraries: the template uploads the repository's launcher/ folder, lib/ included"* ]]
   [ ! -e "$AMI_ROOT/opt" ]
   [ ! -e "$AMI_ROOT/etc/systemd" ]
+  [ ! -e "$AMI_ROOT/etc/cloud" ]
 }
 
 @test "90-validate fails on a builder's leftovers; after 80-cleanup the image passes, twice" {
@@ -347,8 +351,9 @@ launcher_env() {
   [ ! -e "$AMI_ROOT/home/ubuntu/.bash_history" ]
   [ ! -e "$AMI_ROOT/var/lib/ami-pipeline" ]
   [ ! -e "$AMI_ROOT/tmp/ami-pipeline-launcher" ]
-  # The launcher is not part of what cleanup removes.
+  # The launcher and cloud-init's setting are not part of what cleanup removes.
   [ -x "$AMI_ROOT/opt/ami-pipeline/first-boot" ]
+  grep -qx 'allow_userdata: false' "$AMI_ROOT/etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg"
 
   run -0 bash "$prov/90-validate.sh"
   [[ "$output" == *"the image is ready"* ]]
@@ -390,4 +395,32 @@ launcher_env() {
   PATH="$fakebin:$farm" run -1 bash "$prov/90-validate.sh"
   [[ "$output" == *"problem: first-boot needs jq, which the image lacks"* ]]
   [[ "$output" == *"1 problem(s)"* ]]
+}
+
+@test "50-launcher keeps cloud-init's own files; 90-validate fails without the setting or when a later file sets it back" {
+  launcher_env
+  mkdir -p "$AMI_ROOT/etc/cloud/cloud.cfg.d"
+  echo "datasource_list: [ Ec2, None ]" >"$AMI_ROOT/etc/cloud/cloud.cfg.d/90_dpkg.cfg"
+  run -0 bash "$prov/50-launcher.sh"
+  [[ "$output" == *"wrote /etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg: cloud-init leaves the user-data to first-boot"* ]]
+  [ "$(cat "$AMI_ROOT/etc/cloud/cloud.cfg.d/90_dpkg.cfg")" = "datasource_list: [ Ec2, None ]" ]
+  run -0 bash "$prov/90-validate.sh"
+
+  cfg="$AMI_ROOT/etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg"
+  sed -i 's/^allow_userdata: false$/allow_userdata: true/' "$cfg"
+  run -1 bash "$prov/90-validate.sh"
+  [[ "$output" == *"problem: /etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg does not say allow_userdata: false"* ]]
+
+  rm "$cfg"
+  run -1 bash "$prov/90-validate.sh"
+  [[ "$output" == *"problem: /etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg is missing: cloud-init would try to run the user-data"* ]]
+  [[ "$output" == *"1 problem(s)"* ]]
+
+  # Read in name order: a file after ours wins; one before it does not matter.
+  run -0 bash "$prov/50-launcher.sh"
+  echo "allow_userdata: true" >"$AMI_ROOT/etc/cloud/cloud.cfg.d/10-vendor.cfg"
+  run -0 bash "$prov/90-validate.sh"
+  echo "allow_userdata: true" >"$AMI_ROOT/etc/cloud/cloud.cfg.d/99-zz-vendor.cfg"
+  run -1 bash "$prov/90-validate.sh"
+  [[ "$output" == *"problem: /etc/cloud/cloud.cfg.d/99-zz-vendor.cfg sets allow_userdata after /etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg"* ]]
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # The nightly workflow: valid for GitHub (a real validator), and shaped as promised.
+# shellcheck disable=SC2016 # ${{ … }} is the workflow's own syntax, matched literally
 
 setup() {
   repo="$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)"
@@ -24,6 +25,14 @@ setup() {
   grep -q 'cancel-in-progress: false' "$wf"
 }
 
+@test "each project's bake logs are kept as an artifact, also when the bake failed" {
+  grep -q 'scripts/nightly-rebake --project "${{ matrix.project }}" --log-dir bake-logs' "$wf"
+  grep -A6 'name: bake-logs-${{ matrix.project }}' "$wf" | grep -q 'path: bake-logs/'
+  grep -B3 'name: bake-logs-${{ matrix.project }}' "$wf" | grep -q 'if: always()'
+  # the history job takes only the histories
+  grep -q 'pattern: history-\*' "$wf"
+}
+
 @test "credentials come from OIDC, never from stored keys" {
   grep -q 'id-token: write' "$wf"
   grep -q 'role-to-assume: ${{ vars.AMI_PIPELINE_ROLE_ARN }}' "$wf"
@@ -34,6 +43,7 @@ setup() {
 @test "the matrix is every project file" {
   run "$repo/scripts/nightly-rebake" --list-json
   [ "$status" -eq 0 ]
+  # shellcheck disable=SC2012 # project names are [a-z0-9-]
   expected="$(cd "$repo/packer/projects" && ls ./*.json | sed 's|^\./||; s|\.json$||' | jq -R . | jq -cs .)"
   [ "$output" = "$expected" ]
 }

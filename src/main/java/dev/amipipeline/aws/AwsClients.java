@@ -1,6 +1,8 @@
 package dev.amipipeline.aws;
 
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Concurrently;
+import dev.amipipeline.common.Lines;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -93,7 +95,7 @@ public final class AwsClients implements AutoCloseable {
       throw new AmiException.BadInput(profile == null
           ? "no AWS credentials found: set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and"
               + " AWS_SECRET_ACCESS_KEY, or run 'aws configure'"
-          : "no usable AWS credentials in profile '" + profile + "': " + firstLine(e.getMessage()), e);
+          : "no usable AWS credentials in profile '" + profile + "': " + Lines.first(e.getMessage()), e);
     }
     RetryMode mode = RetryMode.resolver().profileFile(profiles).profileName(profile)
         .defaultRetryMode(RetryMode.ADAPTIVE_V2).resolve();
@@ -238,7 +240,7 @@ public final class AwsClients implements AutoCloseable {
    * preceding its first call. The clients it builds stop each request before it is sent.
    */
   public static void warmUpInBackground() {
-    Thread thread = new Thread(() -> {
+    Concurrently.inBackground("aws-warm-up", () -> {
       ClientOverrideConfiguration neverSend = ClientOverrideConfiguration.builder()
           .addExecutionInterceptor(new ExecutionInterceptor() {
             @Override
@@ -258,9 +260,8 @@ public final class AwsClients implements AutoCloseable {
       } catch (WarmedUp | SdkClientException expected) {
         // stopped before sending: the work was the point
       }
-    }, "aws-warm-up");
-    thread.setDaemon(true);
-    thread.start();
+      return null;
+    });
   }
 
   /** Thrown by the warm-up clients in place of sending. */
@@ -280,13 +281,5 @@ public final class AwsClients implements AutoCloseable {
     clients.values().forEach(SdkAutoCloseable::close);
     clients.clear();
     http.close();
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

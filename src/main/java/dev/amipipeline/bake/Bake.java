@@ -1,14 +1,19 @@
 package dev.amipipeline.bake;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Concurrently;
+import dev.amipipeline.common.Elapsed;
+import dev.amipipeline.common.WaitReporter;
 import dev.amipipeline.history.HistoryFile;
+import dev.amipipeline.leftovers.BakeLockHolder;
+import dev.amipipeline.leftovers.LeakedBuilders;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.project.Tags;
-import dev.amipipeline.prune.LeakedBuilders;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +33,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
@@ -45,6 +48,8 @@ import software.amazon.awssdk.services.ec2.model.Image;
 public final class Bake {
 
   static final String PLUGINS_FILE = "plugins/required-plugins.pkr.hcl";
+  /** The name of the threads that overlap a bake's independent steps. */
+  private static final String BACKGROUND = "bake-background";
   private static final DateTimeFormatter NAME_STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
@@ -71,11 +76,12 @@ public final class Bake {
     Instant started = clock.instant();
     List<String> regions = settings.regions().isEmpty() ? project.regionsOr(aws.region().id()) : settings.regions();
     Region buildRegion = Region.of(regions.get(0));
-    PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(buildRegion), progress, clock);
+    PackerRunner packer = new PackerRunner(settings.packer(), aws.childEnvironment(buildRegion), progress);
     // Two short processes and the SSM client's set-up run while EC2 answers the first questions.
-    CompletableFuture<PackerVersion> version = inBackground(packer::version);
-    CompletableFuture<String> commit = inBackground(() -> GitCommit.head(settings.template().toAbsolutePath().getParent()));
-    inBackground(() -> aws.ssm(buildRegion));
+    CompletableFuture<PackerVersion> version = Concurrently.inBackground(BACKGROUND, packer::version);
+    CompletableFuture<String> commit = Concurrently.inBackground(BACKGROUND,
+        () -> GitCommit.head(settings.template().toAbsolutePath().getParent()));
+    Concurrently.inBackground(BACKGROUND, () -> aws.ssm(buildRegion));
     Plan plan = plan(project, regions, started);
     if (settings.ifChanged() && !settings.force()) {
       Optional<String> current = imageWithInputs(plan);
@@ -83,7 +89,7 @@ public final class Bake {
         return new BakeResult.Unchanged(project.name(), current.get(), plan.inputs(), plan.source().id());
       }
     }
-    Recipe recipe = new Recipe(plan, await(version), await(commit));
+    Recipe recipe = new Recipe(plan, Concurrently.await(version), Concurrently.await(commit));
     if (settings.dryRun()) {
       Path placeholder = Path.of(System.getProperty("java.io.tmpdir"), "ami-bake-" + project.name() + "-XXXX");
       return new BakeResult.DryRun(project.name(), plan.inputs(), plan.source().id(),
@@ -168,12 +174,13 @@ public final class Bake {
     Plan plan = recipe.plan;
     String project = plan.project().name();
     BakeLock lock = new BakeLock(aws.ssm(Region.of(plan.buildRegion())), plan.names(), clock, progress,
-        BakeLock.Processes.local());
+        BakeLockHolder.Processes.local());
     try (Interruption interruption = Interruption.install(packer::interrupt);
-        BakeLock.Lease lease = lock.acquire(
-            new BakeLock.Holder(BakeLock.localHost(), ProcessHandle.current().pid(), plan.started()));
+        BakeLock.Lease lease = lock.acquire(BakeLockHolder.thisProcess(plan.started()));
         WorkDir work = WorkDir.create(project);
-        BuilderHost.Session builder = builderHost == null ? null : builderHost.start(plan.project())) {
+        BuilderHost.Session builder = builderHost == null ? null : builderHost.start(plan.project());
+        BakeLog log = BakeLog.open(settings.logDir(), "bake-" + recipe.amiName, settings.fullPackerOutput(), progress,
+            clock, project, plan.started())) {
       endLeakedBuilders(plan, "an earlier bake left it running");
       SshTarget ssh = builder == null ? settings.ssh() : builder.target();
       BuildSpec build = recipe.build(work.path(), ssh);
@@ -189,7 +196,7 @@ public final class Bake {
       try {
         for (List<String> command : recipe.commands(work.path(), ssh)) {
           stopIfInterrupted(interruption, project);
-          runPacker(packer, command, work.path(), project, plan.started(), interruption);
+          runPacker(packer, command, work.path(), project, log, interruption);
         }
         packerSucceeded = true;
       } finally {
@@ -199,7 +206,7 @@ public final class Bake {
       }
       // A Packer that succeeded ended its builder: the check for one it missed runs while the AMI
       // is recorded, and ends before the lock is released.
-      CompletableFuture<Void> leftovers = inBackground(() -> {
+      CompletableFuture<Void> leftovers = Concurrently.inBackground(BACKGROUND, () -> {
         endLeakedBuilders(plan, "Packer exited and left it running");
         return null;
       });
@@ -210,9 +217,9 @@ public final class Bake {
           stopIfInterrupted(interruption, project);
           notes.addAll(builder.keep(plan.regions().stream().map(amis::get).toList()));
         }
-        return record(recipe, build, amis, notes);
+        return record(recipe, build, amis, notes, log.path());
       } finally {
-        await(leftovers);
+        Concurrently.await(leftovers);
       }
     }
   }
@@ -225,7 +232,7 @@ public final class Bake {
   private void endLeakedBuilders(Plan plan, String why) {
     String project = plan.project().name();
     try {
-      LeakedBuilders.end(aws.ec2(Region.of(plan.buildRegion())), plan.buildRegion(), project,
+      LeakedBuilders.end(aws.ec2(Region.of(plan.buildRegion())), project,
               line -> progress.println("ami: builder of " + project + " (" + why + "): " + line))
           .forEach((resource, reason) -> progress.println("ami: warning: could not remove " + resource + ": " + reason
               + "; ami prune removes it later"));
@@ -237,9 +244,10 @@ public final class Bake {
   }
 
   /** Every AMI available, tagged and hardened first; then SSM in each region; then the history. */
-  private BakeResult.Baked record(Recipe recipe, BuildSpec build, Map<String, String> amis, List<String> notes) {
+  private BakeResult.Baked record(Recipe recipe, BuildSpec build, Map<String, String> amis, List<String> notes,
+      Path log) {
     Plan plan = recipe.plan;
-    ImageRecorder recorder = new ImageRecorder(aws);
+    ImageRecorder recorder = new ImageRecorder(aws, WaitReporter.printingTo(progress, "ami: "));
     Instant deprecateAt = settings.deprecateAfter() == null ? null : plan.started().plus(settings.deprecateAfter());
     Map<String, List<String>> snapshots = new LinkedHashMap<>();
     for (String region : plan.regions()) {
@@ -253,7 +261,7 @@ public final class Bake {
     }
     BakeResult.Baked baked = new BakeResult.Baked(plan.project().name(), images, plan.inputs(), plan.source().id(),
         recipe.commit, recipe.amiName, plan.started().toString(),
-        Duration.between(plan.started(), clock.instant()).toSeconds(), !build.localMode(), notes);
+        Duration.between(plan.started(), clock.instant()).toSeconds(), !build.localMode(), notes, log.toString());
     new HistoryFile(settings.history()).update(table -> table.append(baked.historyRows()));
     return baked;
   }
@@ -280,16 +288,25 @@ public final class Bake {
     try {
       images = aws.ec2(region).describeImages(b -> b.imageIds(current.get())).images();
     } catch (Ec2Exception e) {
-      return Optional.empty(); // deregistered since: bake a new one
+      if (AwsErrors.noSuchImage(e)) {
+        return Optional.empty(); // deregistered since: bake a new one
+      }
+      throw e; // denied, throttled, broken: whether it changed is unknown, so the bake stops
     }
     boolean same = images.stream().flatMap(i -> i.tags().stream())
         .anyMatch(t -> t.key().equals(Tags.INPUTS) && t.value().equals(plan.inputs()));
     return same ? current : Optional.empty();
   }
 
-  private void runPacker(PackerRunner packer, List<String> command, Path workDir, String project, Instant started,
+  private void runPacker(PackerRunner packer, List<String> command, Path workDir, String project, BakeLog log,
       Interruption interruption) {
-    PackerRunner.Outcome outcome = packer.run(command, workDir, settings.timeout(), project, started);
+    log.command(command);
+    PackerRunner.Outcome outcome = packer.run(command, workDir, settings.timeout(), log::accept);
+    if (interruption.received()) {
+      log.showWhere();
+    } else if (!outcome.succeeded()) {
+      log.showFailure();
+    }
     stopIfInterrupted(interruption, project);
     if (outcome.timedOut()) {
       throw new AmiException.Failed("Packer did not finish within " + Elapsed.words(settings.timeout())
@@ -333,29 +350,6 @@ public final class Bake {
           StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new AmiException.Failed("cannot prepare the template for Packer in " + folder + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static <T> CompletableFuture<T> inBackground(Supplier<T> work) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    Thread thread = new Thread(() -> {
-      try {
-        result.complete(work.get());
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-      }
-    }, "bake-background");
-    thread.setDaemon(true);
-    thread.start();
-    return result;
-  }
-
-  /** The value, or the exception the work threw (e.g. ToolMissing for a missing packer). */
-  private static <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException cause ? cause : e;
     }
   }
 

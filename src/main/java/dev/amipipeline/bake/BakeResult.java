@@ -3,6 +3,7 @@ package dev.amipipeline.bake;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.amipipeline.common.Elapsed;
 import dev.amipipeline.common.ExitCode;
 import dev.amipipeline.common.Report;
 import dev.amipipeline.history.HistoryRow;
@@ -36,11 +37,15 @@ public sealed interface BakeResult extends Report {
     }
   }
 
-  /** A new AMI, tagged, recorded in SSM in every region and appended to the history. */
+  /**
+   * A new AMI, tagged, recorded in SSM in every region and appended to the history.
+   *
+   * @param log the file with Packer's full output
+   */
   @JsonPropertyOrder({"status", "project", "images", "inputs", "sourceAmi", "commit", "amiName", "bakedAt",
-      "seconds", "provisioned", "notes"})
+      "seconds", "provisioned", "notes", "log"})
   record Baked(String project, List<RegionImage> images, String inputs, String sourceAmi, String commit,
-      String amiName, String bakedAt, long seconds, boolean provisioned, List<String> notes)
+      String amiName, String bakedAt, long seconds, boolean provisioned, List<String> notes, String log)
       implements BakeResult {
 
     private static final DateTimeFormatter HISTORY_TIME =
@@ -49,6 +54,7 @@ public sealed interface BakeResult extends Report {
     public Baked {
       images = List.copyOf(images);
       notes = List.copyOf(notes);
+      Objects.requireNonNull(log, "log");
       if (images.isEmpty()) {
         throw new IllegalArgumentException("a bake makes at least one AMI");
       }
@@ -87,6 +93,7 @@ public sealed interface BakeResult extends Report {
       lines.add("  commit   " + commit);
       lines.add("  name     " + amiName);
       notes.forEach(n -> lines.add("  note     " + n));
+      lines.add("  log      " + log);
       return String.join("\n", lines);
     }
   }

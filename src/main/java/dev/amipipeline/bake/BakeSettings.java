@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param regions where to bake (the first builds, the rest get copies); empty = the project's
  * @param ssh where Packer's SSH goes instead of the builder's address; null = the builder itself
  * @param deprecateAfter the AMI's deprecation time after the bake; null = never
+ * @param fullPackerOutput show every line of Packer's output, not only the steps
+ * @param logDir where each bake's full Packer log is written
  */
 public record BakeSettings(
     String ssmPrefix,
@@ -23,13 +25,16 @@ public record BakeSettings(
     Path history,
     Path template,
     SshTarget ssh,
-    Duration deprecateAfter) {
+    Duration deprecateAfter,
+    boolean fullPackerOutput,
+    Path logDir) {
 
   public BakeSettings {
     Objects.requireNonNull(ssmPrefix, "ssmPrefix");
     Objects.requireNonNull(packer, "packer");
     Objects.requireNonNull(history, "history");
     Objects.requireNonNull(template, "template");
+    Objects.requireNonNull(logDir, "logDir");
     regions = regions == null ? List.of() : List.copyOf(regions);
     if (timeout == null || timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("the Packer timeout must be positive");

@@ -1,21 +1,20 @@
 package dev.amipipeline.bake;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Concurrently;
+import dev.amipipeline.common.WaitReporter;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.ProjectParameters;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
@@ -35,9 +34,12 @@ final class ImageRecorder {
   private static final Set<String> NOT_IMPLEMENTED = Set.of("NotImplemented", "InvalidAction", "UnsupportedOperation");
 
   private final AwsClients aws;
+  private final Consumer<String> say;
 
-  ImageRecorder(AwsClients aws) {
+  /** @param say where the wait for an AMI is reported (stderr) */
+  ImageRecorder(AwsClients aws, Consumer<String> say) {
     this.aws = aws;
+    this.say = say;
   }
 
   /**
@@ -47,7 +49,8 @@ final class ImageRecorder {
   List<String> finish(String region, String amiId, Map<String, String> tags, Instant deprecateAt, List<String> notes) {
     Ec2Client ec2 = aws.ec2(Region.of(region));
     Image image;
-    try (Ec2Waiter waiter = ec2.waiter()) {
+    try (Ec2Waiter waiter = ec2.waiter();
+        WaitReporter waiting = WaitReporter.during("AMI " + amiId + " in " + region + " to become available", say)) {
       var matched = waiter.waitUntilImageAvailable(b -> b.imageIds(amiId)).matched();
       matched.exception().ifPresent(e -> {
         throw new AmiException.Failed("AMI " + amiId + " in " + region + " did not become available: " + e.getMessage());
@@ -63,34 +66,16 @@ final class ImageRecorder {
     resources.add(0, amiId);
     List<Tag> ec2Tags = tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
     // Three independent round trips, so they overlap.
-    notes.addAll(allAtOnce(List.of(
+    List<Supplier<Optional<String>>> steps = List.of(
         () -> {
           // Packer tags too, but snapshots of copies may miss them, and CreateTags is idempotent.
           ec2.createTags(b -> b.resources(resources).tags(ec2Tags));
           return Optional.empty();
         },
         () -> requireImdsV2(ec2, region, amiId),
-        () -> deprecateAt == null ? Optional.empty() : deprecate(region, amiId, deprecateAt))));
+        () -> deprecateAt == null ? Optional.empty() : deprecate(region, amiId, deprecateAt));
+    Concurrently.all(steps).forEach(note -> note.ifPresent(notes::add));
     return snapshots;
-  }
-
-  /** Runs the steps concurrently; returns their notes in order, or throws the first step's failure. */
-  private static List<String> allAtOnce(List<Callable<Optional<String>>> steps) {
-    ExecutorService pool = Executors.newFixedThreadPool(steps.size());
-    try {
-      List<String> notes = new ArrayList<>();
-      for (Future<Optional<String>> step : pool.invokeAll(steps)) {
-        step.get().ifPresent(notes::add);
-      }
-      return notes;
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException cause ? cause : new AmiException.Failed(e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AmiException.Failed("interrupted while tagging the AMI", e);
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   /** Writes run, snapshot-ids and ami-id (last) in the region's Parameter Store; returns the ami-id version. */
@@ -107,7 +92,7 @@ final class ImageRecorder {
         throw e;
       }
       return Optional.of("IMDSv2 not set on " + amiId + " in " + region + ": the endpoint does not implement it ("
-          + code(e) + ")");
+          + AwsErrors.code(e) + ")");
     }
     if (describe(ec2, amiId).imdsSupport() != ImdsSupportValues.V2_0) {
       return Optional.of("IMDSv2 not recorded on " + amiId + " in " + region
@@ -126,7 +111,7 @@ final class ImageRecorder {
         throw e;
       }
       return Optional.of("deprecation time not set on " + amiId + " in " + region
-          + ": the endpoint does not implement EnableImageDeprecation (" + code(e) + ")");
+          + ": the endpoint does not implement EnableImageDeprecation (" + AwsErrors.code(e) + ")");
     } catch (SdkClientException e) {
       return Optional.of("deprecation time not set on " + amiId + " in " + region + ": " + e.getMessage());
     }
@@ -141,11 +126,6 @@ final class ImageRecorder {
   }
 
   private static boolean notImplemented(AwsServiceException e) {
-    return e.statusCode() >= 500 || NOT_IMPLEMENTED.contains(code(e));
-  }
-
-  private static String code(AwsServiceException e) {
-    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-    return Objects.requireNonNullElse(code, "HTTP " + e.statusCode());
+    return e.statusCode() >= 500 || NOT_IMPLEMENTED.contains(AwsErrors.code(e));
   }
 }

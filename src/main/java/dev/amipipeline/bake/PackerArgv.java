@@ -67,9 +67,13 @@ public final class PackerArgv {
     return v;
   }
 
-  /** {@code packer build -color=false -var k=v … TEMPLATE}; TEMPLATE is a file, or a folder for Packer ≥ 1.7. */
+  /**
+   * {@code packer build -color=false -machine-readable -var k=v … TEMPLATE}; TEMPLATE is a file, or a
+   * folder for Packer ≥ 1.7. Machine-readable output tells Packer's steps from a provisioner's output
+   * and errors ({@link PackerLines}), which its human output does not.
+   */
   public static List<String> build(String packer, Map<String, Object> variables, Path template) {
-    List<String> argv = new ArrayList<>(List.of(packer, "build", "-color=false"));
+    List<String> argv = new ArrayList<>(List.of(packer, "build", "-color=false", "-machine-readable"));
     variables.forEach((name, value) -> {
       argv.add("-var");
       argv.add(name + "=" + literal(value));

@@ -1,5 +1,6 @@
 package dev.amipipeline.bake;
 
+import dev.amipipeline.common.Elapsed;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

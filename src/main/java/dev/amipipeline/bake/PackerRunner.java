@@ -1,19 +1,19 @@
 package dev.amipipeline.bake;
 
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Lines;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.LogOutputStream;
@@ -22,8 +22,8 @@ import org.apache.commons.exec.PumpStreamHandler;
 import org.apache.commons.exec.Watchdog;
 
 /**
- * Runs the packer binary with Commons Exec: output streamed live to stderr with a
- * {@code [bake P mm:ss]} prefix, a watchdog, and {@link #interrupt()} to stop it the way Packer wants
+ * Runs the packer binary with Commons Exec: each line of its output, read back as a person would
+ * see it ({@link PackerLines}), handed on as it comes; a watchdog, and {@link #interrupt()} to stop it the way Packer wants
  * to be stopped (SIGTERM: its wrapper forwards that to the build, which then removes the builder
  * instance, key pair and security group before exiting). Stopping waits for that cleanup.
  */
@@ -42,7 +42,7 @@ public final class PackerRunner {
   private static final int TAIL_LINES = 200;
   private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(5);
 
-  /** How one run ended. {@code tail} is the last lines Packer printed, for the error message. */
+  /** How one run ended. {@code tail} is the last lines Packer printed (as text), for the error message. */
   public record Outcome(int exitCode, boolean timedOut, boolean interrupted, List<String> tail) {
     public Outcome {
       tail = List.copyOf(tail);
@@ -56,17 +56,16 @@ public final class PackerRunner {
   private final String packer;
   private final Map<String, String> environment;
   private final PrintWriter progress;
-  private final Clock clock;
   private final Running running = new Running();
 
   /**
    * @param awsEnvironment credentials, region and endpoint for Packer ({@code AwsClients.childEnvironment})
+   * @param progress where the runner's own notes go (stderr)
    */
-  public PackerRunner(String packer, Map<String, String> awsEnvironment, PrintWriter progress, Clock clock) {
+  public PackerRunner(String packer, Map<String, String> awsEnvironment, PrintWriter progress) {
     this.packer = packer;
     this.environment = environment(System.getenv(), awsEnvironment);
     this.progress = progress;
-    this.clock = clock;
   }
 
   /**
@@ -91,20 +90,19 @@ public final class PackerRunner {
     }
     if (r.exitCode() != 0) {
       throw new AmiException.ToolMissing("'" + packer + " version' failed (exit " + r.exitCode() + "): "
-          + r.output().strip().lines().findFirst().orElse("") + "; " + INSTALL_HINT);
+          + Lines.first(r.output()) + "; " + INSTALL_HINT);
     }
     return PackerVersion.parse(r.output());
   }
 
   /**
-   * Runs {@code argv} in {@code workDir}, streaming its output with the prefix of {@code project} and
-   * the time since {@code started}. Returns when Packer has exited, also after a timeout or
-   * {@link #interrupt()}.
+   * Runs {@code argv} in {@code workDir}, handing each line of its output to {@code output} as it
+   * comes. Returns when Packer has exited, also after a timeout or {@link #interrupt()}.
    */
-  public Outcome run(List<String> argv, Path workDir, Duration timeout, String project, Instant started) {
+  public Outcome run(List<String> argv, Path workDir, Duration timeout, Consumer<PackerLines.Line> output) {
     Deque<String> tail = new ArrayDeque<>();
-    LineSink out = new LineSink(project, started, tail);
-    LineSink err = new LineSink(project, started, tail);
+    LineSink out = new LineSink(output, tail);
+    LineSink err = new LineSink(output, tail);
     PumpStreamHandler streams = new PumpStreamHandler(out, err);
     // A child Packer leaves behind (e.g. a shell-local command) can hold its output open forever.
     streams.setStopTimeout(OUTPUT_DRAIN);
@@ -238,30 +236,28 @@ public final class PackerRunner {
     }
   }
 
-  /** Each line of Packer's output: prefixed to stderr, and kept in the tail for the error message. */
-  private final class LineSink extends LogOutputStream {
-    private final String project;
-    private final Instant started;
+  /** Each line of Packer's output: read back, handed on, and kept in the tail for the error message. */
+  private static final class LineSink extends LogOutputStream {
+    private final Consumer<PackerLines.Line> output;
     private final Deque<String> tail;
 
-    LineSink(String project, Instant started, Deque<String> tail) {
+    LineSink(Consumer<PackerLines.Line> output, Deque<String> tail) {
       super(0, StandardCharsets.UTF_8);
-      this.project = project;
-      this.started = started;
+      this.output = output;
       this.tail = tail;
     }
 
     @Override
-    protected void processLine(String line, int level) {
+    protected void processLine(String raw, int level) {
+      // One lock for both streams, so the lines reach the log in the order Packer wrote them.
       synchronized (tail) {
-        tail.addLast(line);
-        if (tail.size() > TAIL_LINES) {
-          tail.removeFirst();
+        for (PackerLines.Line line : PackerLines.read(raw)) {
+          tail.addLast(line.text());
+          if (tail.size() > TAIL_LINES) {
+            tail.removeFirst();
+          }
+          output.accept(line);
         }
-      }
-      synchronized (progress) {
-        progress.println(PackerOutput.prefix(project, Duration.between(started, clock.instant())) + line);
-        progress.flush();
       }
     }
   }

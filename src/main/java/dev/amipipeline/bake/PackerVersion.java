@@ -1,6 +1,7 @@
 package dev.amipipeline.bake;
 
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Lines;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,7 +19,7 @@ public record PackerVersion(int major, int minor, int patch) {
   public static PackerVersion parse(String versionOutput) {
     Matcher m = VERSION.matcher(versionOutput == null ? "" : versionOutput);
     if (!m.find()) {
-      throw new AmiException.Failed("cannot tell the Packer version from '" + firstLine(versionOutput)
+      throw new AmiException.Failed("cannot tell the Packer version from '" + Lines.first(versionOutput)
           + "'; is --packer really packer?");
     }
     return new PackerVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
@@ -35,12 +36,5 @@ public record PackerVersion(int major, int minor, int patch) {
   @Override
   public String toString() {
     return major + "." + minor + "." + patch;
-  }
-
-  private static String firstLine(String s) {
-    if (s == null || s.isBlank()) {
-      return "";
-    }
-    return s.strip().lines().findFirst().orElse("");
   }
 }

@@ -1,5 +1,6 @@
 package dev.amipipeline.bake;
 
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectSpec;
@@ -25,11 +26,10 @@ final class SourceImages {
       try {
         found = ec2.describeImages(b -> b.imageIds(base.amiId())).images();
       } catch (Ec2Exception e) {
-        if (e.awsErrorDetails() != null && e.awsErrorDetails().errorCode().startsWith("InvalidAMIID")) {
-          found = List.of();
-        } else {
+        if (!AwsErrors.noSuchImage(e)) {
           throw e;
         }
+        found = List.of();
       }
       if (found.isEmpty()) {
         throw new AmiException.BadInput(where + ".amiId: " + base.amiId() + " does not exist in " + region

@@ -18,6 +18,10 @@ import picocli.CommandLine.Spec;
         "  ami launch --project ml --spot  start it; user-data is just AMI_PROJECT=ml",
         "  ami prune  --keep 3             remove old AMIs + snapshots, never one in use",
         "  ami list                        show images and why each is kept",
+        "  ami doctor                      check region, credentials and project files",
+        "  ami completion                  print a bash/zsh completion script",
+        "  ami history-merge --into FILE --from P=COPY",
+        "                                  take each project's rows from its copy (CI)",
         ""},
     footerHeading = "%nExit codes:%n",
     footer = {
@@ -35,7 +39,6 @@ import picocli.CommandLine.Spec;
         ListCommand.class,
         DoctorCommand.class,
         HistoryMergeCommand.class,
-        CdsTrainingCommand.class,
         CompletionCommand.class})
 public final class AmiCommand implements Runnable {
 

@@ -7,6 +7,7 @@ import dev.amipipeline.bake.BakeSettings;
 import dev.amipipeline.bake.SshTarget;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Durations;
+import dev.amipipeline.common.UserCache;
 import dev.amipipeline.local.LocalBuilder;
 import dev.amipipeline.local.LocalHost;
 import dev.amipipeline.local.LocalPaths;
@@ -51,6 +52,11 @@ import picocli.CommandLine.Spec;
         "  ami bake --project ml --dry-run    # show the Packer command and inputs hash",
         "  ami bake --project ml --regions us-east-1,eu-west-1",
         "  ami bake --project demo --local-root   # provision for real on this machine",
+        "",
+        "Packer's steps are shown as they run; its full output (package managers and",
+        "all) goes to a log file, one per bake, named when the bake starts and in the",
+        "result; after a failure its last 30 lines are shown. --packer-output full",
+        "shows every line as it comes.",
         ""},
     footerHeading = "%nExit codes:%n",
     footer = {
@@ -128,6 +134,20 @@ final class BakeCommand implements Callable<Integer> {
           + " and a package cache, downloaded once per machine); bake nothing.")
   boolean prepareOnly;
 
+  /** How much of Packer's output a bake shows; the log file always has all of it. */
+  enum PackerOutputView { steps, full }
+
+  @Option(names = "--packer-output", paramLabel = "steps|full", defaultValue = "steps",
+      description = "What of Packer's output to show while it runs: steps (default: Packer's steps, the"
+          + " provisioners' own lines, errors and artifacts) or full (every line, package managers included)."
+          + " The log file always has every line.")
+  PackerOutputView packerOutput;
+
+  @Option(names = "--log-dir", paramLabel = "DIR",
+      description = "Where each bake writes Packer's full output, one file per bake (default: $AMI_LOG_DIR, else"
+          + " $XDG_CACHE_HOME/ami-pipeline/logs, else ~/.cache/ami-pipeline/logs; the newest 100 are kept).")
+  Path logDir;
+
   @Option(names = "--deprecate-after", paramLabel = "DURATION",
       description = "Mark the new AMI deprecated this long after the bake, e.g. 90d (default: never).")
   String deprecateAfter;
@@ -167,9 +187,10 @@ final class BakeCommand implements Callable<Integer> {
     }
   }
 
-  private static LocalBuilder localBuilder(PrintWriter progress) {
+  private LocalBuilder localBuilder(PrintWriter progress) {
     LocalPaths paths = LocalPaths.fromEnvironment(System.getenv());
-    return new LocalBuilder(paths, new RootCache(paths.cache(), RootCache.mirror(System.getenv()), progress), progress);
+    return new LocalBuilder(paths, new RootCache(paths.cache(), RootCache.mirror(System.getenv()), progress, logDir()),
+        progress);
   }
 
   /** With --all a failed project is reported and the next one tried; Ctrl-C still stops them all. */
@@ -184,6 +205,15 @@ final class BakeCommand implements Callable<Integer> {
       progress.flush();
       return new BakeResult.Failed(project.name(), verdict.message(), verdict.exitCode());
     }
+  }
+
+  /** --log-dir, else $AMI_LOG_DIR, else the user's cache. */
+  Path logDir() {
+    if (logDir != null) {
+      return logDir.toAbsolutePath().normalize();
+    }
+    String env = System.getenv("AMI_LOG_DIR");
+    return env != null && !env.isBlank() ? Path.of(env).toAbsolutePath().normalize() : UserCache.logs(System.getenv());
   }
 
   /** Every option checked before any AWS call: bad input is exit 2 with nothing changed. */
@@ -219,6 +249,9 @@ final class BakeCommand implements Callable<Integer> {
       throw new AmiException.BadInput("--local-root boots its own builder and points Packer at it: drop "
           + (dryRun ? "--dry-run (it would boot nothing)" : "--ssh-target"));
     }
+    if (logDir != null && Files.exists(logDir) && !Files.isDirectory(logDir)) {
+      throw new AmiException.BadInput("--log-dir " + logDir + " is a file, not a folder");
+    }
     if (sshPrivateKey != null && sshTarget == null) {
       throw new AmiException.BadInput("--ssh-private-key needs --ssh-target");
     }
@@ -227,6 +260,6 @@ final class BakeCommand implements Callable<Integer> {
     }
     SshTarget ssh = sshTarget == null ? null : SshTarget.parse(sshTarget, sshPrivateKey);
     return new BakeSettings(global.ssmPrefix(), freshness.ifChanged, freshness.force, dryRun, packer, regionList,
-        packerTimeout, history, template, ssh, deprecation);
+        packerTimeout, history, template, ssh, deprecation, packerOutput == PackerOutputView.full, logDir());
   }
 }

@@ -5,7 +5,6 @@ import dev.amipipeline.bake.PackerRunner;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Report;
 import dev.amipipeline.project.Project;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -51,7 +50,7 @@ final class DoctorCommand implements Callable<Integer> {
   /** Only ami bake needs Packer, so a missing one is reported here, not a failure. */
   private String packerVersion() {
     try {
-      return new PackerRunner(packer, Map.of(), Printer.progress(spec), Clock.systemUTC()).version() + " (" + packer + ")";
+      return new PackerRunner(packer, Map.of(), Printer.progress(spec)).version() + " (" + packer + ")";
     } catch (AmiException e) {
       return e.getMessage();
     }

@@ -1,44 +1,19 @@
 package dev.amipipeline.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.amipipeline.aws.AwsClients;
-import dev.amipipeline.common.AmiException;
-import dev.amipipeline.common.Durations;
-import dev.amipipeline.common.Json;
-import dev.amipipeline.launch.ChoiceReport;
-import dev.amipipeline.launch.Ec2Launch;
-import dev.amipipeline.launch.InstanceTypeCatalog;
-import dev.amipipeline.launch.JobLogFollower;
-import dev.amipipeline.launch.JobResult;
-import dev.amipipeline.launch.LaunchDryRun;
+import dev.amipipeline.launch.Launch;
 import dev.amipipeline.launch.LaunchOptions;
-import dev.amipipeline.launch.LaunchPlan;
-import dev.amipipeline.launch.LaunchPlanner;
 import dev.amipipeline.launch.LaunchReport;
-import dev.amipipeline.launch.LaunchTemplates;
-import dev.amipipeline.launch.LaunchedInstance;
+import dev.amipipeline.launch.LaunchRequest;
 import dev.amipipeline.launch.Placement;
-import dev.amipipeline.launch.RootDevice;
-import dev.amipipeline.launch.S3JobFiles;
-import dev.amipipeline.launch.TypeChooser;
-import dev.amipipeline.local.LocalHost;
-import dev.amipipeline.local.LocalInstance;
 import dev.amipipeline.local.LocalLaunch;
 import dev.amipipeline.local.LocalPaths;
-import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
-import dev.amipipeline.project.ProjectParameters;
-import dev.amipipeline.project.ProjectValidator;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,6 +39,8 @@ import picocli.CommandLine.Spec;
         "  ami launch --project ml --ami-version 3   # roll back to the 3rd bake",
         "  ami launch --project ml --template-only   # template that follows each bake",
         "  ami launch --cpu 8 --memory 61035 --list  # cheapest fitting types only",
+        "  ami launch --project ml --gpus A100:8     # cheapest types with 8 A100s",
+        "  ami launch --gpus 24GB+:1 --list --spot   # one GPU of 24 GB or more",
         "  ami launch --project demo --local --follow  # boot it on this machine (emulator)",
         "",
         "With --local (against a local emulator, as root) the instance the emulator",
@@ -73,10 +50,6 @@ import picocli.CommandLine.Spec;
         "and powers off; the command prints the log and exits with the job's code.",
         ""})
 final class LaunchCommand implements Callable<Integer> {
-
-  private static final Pattern KEY_OR_PROFILE = Pattern.compile("^[\\w+=,.@ -]{1,255}$");
-  /** With --local --follow the instance copies its log to S3 this often (its default is 60 s). */
-  private static final int FOLLOW_LOG_SYNC_SECONDS = 5;
 
   @Spec CommandSpec spec;
 
@@ -114,8 +87,14 @@ final class LaunchCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   TypeChoice type;
 
+  @Option(names = "--gpus", paramLabel = "SPEC",
+      description = "Pick the cheapest types with these GPUs (default: the project's launch.gpus): NAME:COUNT"
+          + " (A100:8), MEM+:COUNT (24GB+:1, memory per GPU as sold), NAME (L4) or COUNT (1, any GPU);"
+          + " COUNT is exact. Combines with --cpu/--memory.")
+  String gpus;
+
   @Option(names = "--list",
-      description = "With --cpu and --memory: print the cheapest fitting types and launch nothing.")
+      description = "With --cpu and --memory and/or --gpus: print the cheapest fitting types and launch nothing.")
   boolean list;
 
   @Option(names = "--count", paramLabel = "N", defaultValue = "1",
@@ -180,243 +159,49 @@ final class LaunchCommand implements Callable<Integer> {
 
   @Mixin GlobalOptions global;
 
-  private final Clock clock = Clock.systemUTC();
-
+  /** The flags as one request (which checks them), then the launch. */
   @Override
   public Integer call() {
-    checkFlags();
-    if (list) {
-      Project p = project == null ? null : global.projects().load(project);
-      try (AwsClients aws = global.aws()) {
-        return Printer.print(spec, global, ChoiceReport.of(choose(aws, p)));
-      }
-    }
-    Project p = global.projects().load(project);
-    LaunchOptions options = new LaunchOptions(spot, maxPrice, onDemandFallback, subnets, securityGroups, keyName,
-        iamInstanceProfile, rootDevice, count, placement);
-    options.checkAgainst(p);
-    if (local) {
-      LocalHost.require(LocalHost.MACHINE_TOOLS, "ami launch --local");
-    }
-    if (spotInterruptAfter != null && !options.spotFor(p)) {
-      throw new AmiException.BadInput("--spot-interrupt-after interrupts a spot instance: add --spot (project "
-          + p.name() + " launches on demand)");
-    }
-    try (AwsClients aws = global.aws()) {
-      ParameterNames names = new ParameterNames(global.ssmPrefix(), p.name());
-      ProjectParameters parameters = new ProjectParameters(aws.ssm(), names);
-      String amiId = recordedAmi(parameters, aws);
-      LaunchPlan plan = LaunchPlanner.plan(p, options, instanceTypes(aws, p), amiId,
-          amiVersion == null ? names.amiId() : names.amiIdVersion(amiVersion), clock.instant());
-      if (dryRun) {
-        return Printer.print(spec, global, new LaunchDryRun(aws.ec2()).check(plan, templateOnly));
-      }
-      if (templateOnly) {
-        return Printer.print(spec, global, new LaunchTemplates(aws.ec2()).createOrUpdate(plan));
-      }
-      if (local) {
-        return launchLocally(aws, parameters, p, plan);
-      }
-      return launch(aws, parameters, p, plan);
-    }
+    LaunchRequest request = new LaunchRequest(project,
+        new LaunchOptions(spot, maxPrice, onDemandFallback, subnets, securityGroups, keyName, iamInstanceProfile,
+            rootDevice, count, placement),
+        type == null ? null : type.instanceType,
+        type == null || type.size == null ? null : new LaunchRequest.Size(type.size.cpu, type.size.memoryMib),
+        gpus,
+        amiVersion, list, dryRun, templateOnly, waitRunning, follow, local,
+        global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(pollIntervalMs));
+    Project p = project == null ? null : global.projects().load(project);
+    Clock clock = Clock.systemUTC();
+    LocalLaunch here = local ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),
+        clock) : null;
+    Launch.Outcome outcome = new Launch(global::aws, global.ssmPrefix(), output(), clock, here).run(request, p);
+    Printer.print(spec, global, outcome.report());
+    return outcome.exitCode();
   }
 
-  private int launch(AwsClients aws, ProjectParameters parameters, Project p, LaunchPlan plan) {
+  /** Progress on stderr; the job's log on stdout, or on stderr with --output json so stdout stays one object. */
+  private Launch.Output output() {
     PrintWriter progress = Printer.progress(spec);
-    Ec2Launch ec2 = new Ec2Launch(aws.ec2(), line -> {
-      progress.println(line);
-      progress.flush();
-    });
-    if (plan.placementGroup() != null) {
-      ec2.ensurePlacementGroup(plan.placementGroup());
-    }
-    Ec2Launch.Launched launched = plan.fleet()
-        ? ec2.fleet(plan, UUID.randomUUID().toString().substring(0, 8))
-        : ec2.single(plan);
-    List<LaunchedInstance> instances = launched.instances();
-    if ((waitRunning || follow) && !instances.isEmpty()) {
-      instances = ec2.waitRunning(instances.stream().map(LaunchedInstance::instanceId).toList());
-    }
-    LaunchReport report = new LaunchReport(plan.project(), plan.amiId(), amiVersion, launched.fleetId(),
-        plan.count(), instances, launched.notes(), launched.errors(), null);
-    if (!follow) {
-      return Printer.print(spec, global, report);
-    }
-    if (!global.json()) {
-      Printer.print(spec, global, report);
-    }
-    JobResult job = followJob(aws, parameters, p, report.instanceIds().get(0), ec2);
-    Printer.print(spec, global, global.json() ? report.withJob(job) : job);
-    return job.jobExitCode();
-  }
+    PrintWriter jobLog = global.json() ? progress : spec.commandLine().getOut();
+    return new Launch.Output() {
+      @Override
+      public void progress(String line) {
+        progress.println(line);
+        progress.flush();
+      }
 
-  /** Streams the log: on stdout in text mode; on stderr with --output json, so stdout stays one object. */
-  private JobResult followJob(AwsClients aws, ProjectParameters parameters, Project p, String instanceId,
-      Ec2Launch ec2) {
-    S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri(parameters, p), p.name(), instanceId,
-        () -> ec2.describe(List.of(instanceId)).stream().map(LaunchedInstance::state).findFirst().orElse("terminated"));
-    Printer.progress(spec).println("following " + files.logUri());
-    Printer.progress(spec).flush();
-    JobLogFollower follower = new JobLogFollower(files, jobLogSink());
-    return follower.follow(instanceId, Duration.ofMillis(pollIntervalMs), d -> Thread.sleep(d.toMillis()));
-  }
+      @Override
+      public void launched(LaunchReport report) {
+        if (!global.json()) {
+          Printer.print(spec, global, report);
+        }
+      }
 
-  private Consumer<String> jobLogSink() {
-    PrintWriter sink = global.json() ? Printer.progress(spec) : spec.commandLine().getOut();
-    return line -> {
-      sink.println(line);
-      sink.flush();
+      @Override
+      public void jobLine(String line) {
+        jobLog.println(line);
+        jobLog.flush();
+      }
     };
-  }
-
-  /** The instance uploads where the baked run configuration says; the project file may have moved on. */
-  private static String logUri(ProjectParameters parameters, Project p) {
-    return parameters.runConfigJson().map(LaunchCommand::logUriOf).orElse(p.spec().run().logUri());
-  }
-
-  /**
-   * --local: checks first (nothing launched on bad input), then the emulator's RunInstances, the
-   * instance booted here, its job followed through S3. Without --follow the log is printed when the
-   * instance has powered off.
-   */
-  private int launchLocally(AwsClients aws, ProjectParameters parameters, Project p, LaunchPlan plan) {
-    String logUri = logUri(parameters, p);
-    LocalLaunch localLaunch = new LocalLaunch(aws, LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),
-        clock);
-    localLaunch.check(plan, logUri);
-    LocalInstance.Settings settings = new LocalInstance.Settings(LocalLaunch.instanceAwsEnvironment(aws),
-        follow ? FOLLOW_LOG_SYNC_SECONDS : null,
-        spotInterruptAfter == null ? null : Durations.parse(spotInterruptAfter, "--spot-interrupt-after"));
-    LaunchReport report = localLaunch.launch(plan, amiVersion);
-    if (!global.json()) {
-      Printer.print(spec, global, report);
-    }
-    List<String> collected = new ArrayList<>();
-    JobResult job = localLaunch.runJob(report, logUri, settings, follow ? jobLogSink() : collected::add,
-        Duration.ofMillis(pollIntervalMs));
-    collected.forEach(jobLogSink());
-    Printer.print(spec, global, global.json() ? report.withJob(job) : job);
-    return job.jobExitCode();
-  }
-
-  private static String logUriOf(String runConfigJson) {
-    try {
-      return Json.OUTPUT.readTree(runConfigJson).path("logUri").asText(null);
-    } catch (JsonProcessingException e) {
-      throw new AmiException.Failed("the run configuration in SSM is not valid JSON: rebake the project ("
-          + e.getOriginalMessage() + ")");
-    }
-  }
-
-  /** The AMI the launch uses: the current or the asked-for version of ami-id; none means bake first. */
-  private String recordedAmi(ProjectParameters parameters, AwsClients aws) {
-    String where = " in " + aws.region().id();
-    if (amiVersion == null) {
-      return parameters.currentAmiId().orElseThrow(() -> new AmiException.BadInput("project " + project
-          + " has no baked AMI" + where + " (" + parameters.names().amiId() + " is missing): run 'ami bake --project "
-          + project + "' first"));
-    }
-    return parameters.amiId(amiVersion).orElseThrow(() -> new AmiException.BadInput("there is no version "
-        + amiVersion + " of " + parameters.names().amiId() + where + ": pick a recorded version (ami list --project "
-        + project + ") or run 'ami bake --project " + project + "'"));
-  }
-
-  private List<String> instanceTypes(AwsClients aws, Project p) {
-    if (type != null && type.instanceType != null) {
-      return List.of(type.instanceType);
-    }
-    if (type != null && type.size != null) {
-      TypeChooser.Choice choice = choose(aws, p);
-      Printer.progress(spec).println(ChoiceReport.of(choice).toText());
-      Printer.progress(spec).flush();
-      return choice.typesInOrder();
-    }
-    return p.spec().launch().instanceTypes();
-  }
-
-  /** Cheapest fitting type for the image's architecture, by spot price with --spot, else the on-demand estimate. */
-  private TypeChooser.Choice choose(AwsClients aws, Project p) {
-    String architecture = p == null ? "x86_64" : p.spec().bake().baseImage().architecture();
-    TypeChooser.Requirement need = new TypeChooser.Requirement(type.size.cpu, type.size.memoryMib, architecture);
-    InstanceTypeCatalog catalog = new InstanceTypeCatalog(aws.ec2());
-    List<TypeChooser.TypeInfo> all = catalog.all();
-    boolean spotPrices = spot != null ? spot : p != null && p.spec().launch().spot();
-    TypeChooser.Pricing pricing = spotPrices
-        ? catalog.spotPrices(TypeChooser.fitting(all, need).stream().map(TypeChooser.TypeInfo::name).toList(),
-            clock.instant())
-        : new TypeChooser.OnDemandEstimate();
-    return TypeChooser.choose(all, need, pricing, TypeChooser.TABLE_SIZE);
-  }
-
-  /** Combinations that cannot work: exit 2 before the project is read or AWS is called. */
-  private void checkFlags() {
-    boolean sized = type != null && type.size != null;
-    if (list) {
-      if (!sized) {
-        throw new AmiException.BadInput("--list prints the cheapest types for --cpu N --memory MIB; add both");
-      }
-      if (templateOnly || waitRunning || follow || dryRun || count != 1) {
-        throw new AmiException.BadInput("--list only prints the type table; drop --template-only, --wait, --follow,"
-            + " --dry-run and --count");
-      }
-      return;
-    }
-    if (project == null) {
-      throw new AmiException.BadInput("--project is required to launch (or use --cpu N --memory MIB --list)");
-    }
-    if (count < 1) {
-      throw new AmiException.BadInput("--count must be at least 1, was " + count);
-    }
-    if (amiVersion != null && amiVersion < 1) {
-      throw new AmiException.BadInput("--ami-version must be 1 or more, was " + amiVersion);
-    }
-    if (maxPrice != null && maxPrice.signum() <= 0) {
-      throw new AmiException.BadInput("--max-price must be a positive price in USD per hour, was " + maxPrice);
-    }
-    if (templateOnly && (waitRunning || follow || count != 1 || placement != null)) {
-      throw new AmiException.BadInput("--template-only only writes the launch template; drop --wait, --follow,"
-          + " --count and --placement");
-    }
-    if (follow && count != 1) {
-      throw new AmiException.BadInput("--follow streams one instance's log; launch with --count 1");
-    }
-    if (dryRun && (waitRunning || follow)) {
-      throw new AmiException.BadInput("--dry-run launches nothing, so there is nothing to --wait for or --follow");
-    }
-    if (local && (count != 1 || templateOnly || dryRun || placement != null)) {
-      throw new AmiException.BadInput("--local boots one instance on this machine; drop --count, --template-only,"
-          + " --dry-run and --placement");
-    }
-    if (local && global.awsSettings().endpointOverride().isEmpty()) {
-      throw new AmiException.BadInput("--local boots the instance on this machine against a local emulator: add"
-          + " --endpoint-url (e.g. eval \"$(scripts/local-aws env)\")");
-    }
-    if (spotInterruptAfter != null) {
-      if (!local) {
-        throw new AmiException.BadInput("--spot-interrupt-after simulates the notice for a local instance:"
-            + " add --local");
-      }
-      Durations.parse(spotInterruptAfter, "--spot-interrupt-after");
-    }
-    if (pollIntervalMs < 1) {
-      throw new AmiException.BadInput("--poll-interval-ms must be positive");
-    }
-    check("--instance-type", type == null ? null : type.instanceType, ProjectValidator.INSTANCE_TYPE,
-        "an instance type like g5.xlarge");
-    for (String subnet : subnets == null ? List.<String>of() : subnets) {
-      check("--subnet", subnet, ProjectValidator.SUBNET, "a subnet id like subnet-0abc1234");
-    }
-    for (String group : securityGroups == null ? List.<String>of() : securityGroups) {
-      check("--security-group", group, ProjectValidator.SECURITY_GROUP, "a security group id like sg-0abc1234");
-    }
-    check("--key-name", keyName, KEY_OR_PROFILE, "a key pair name");
-    check("--iam-instance-profile", iamInstanceProfile, KEY_OR_PROFILE, "an instance profile name");
-    check("--root-device", rootDevice, RootDevice.DEVICE, "a device name like /dev/sda1 or /dev/xvda");
-  }
-
-  private static void check(String option, String value, Pattern pattern, String expected) {
-    if (value != null && !pattern.matcher(value).matches()) {
-      throw new AmiException.BadInput(option + " '" + value + "' is not " + expected);
-    }
   }
 }

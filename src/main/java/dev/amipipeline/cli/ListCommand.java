@@ -1,7 +1,6 @@
 package dev.amipipeline.cli;
 
 import dev.amipipeline.aws.AwsClients;
-import dev.amipipeline.bake.BakeLock;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.prune.Pruner;
 import java.time.Clock;
@@ -37,8 +36,7 @@ final class ListCommand implements Callable<Integer> {
   public Integer call() {
     List<Project> projects = project == null ? global.projects().loadAll() : List.of(global.projects().load(project));
     try (AwsClients aws = global.aws()) {
-      Pruner pruner = new Pruner(aws, global.ssmPrefix(), Clock.systemUTC(), Printer.progress(spec)::println,
-          BakeLock::abandonedHere);
+      Pruner pruner = new Pruner(aws, global.ssmPrefix(), Clock.systemUTC(), Printer.progress(spec)::println);
       return Printer.print(spec, global, pruner.list(projects));
     }
   }

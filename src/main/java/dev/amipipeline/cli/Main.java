@@ -16,15 +16,19 @@ public final class Main {
   }
 
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    int code = commandLine(out, err).execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** The {@code ami} command line as every run sets it up; the AppCDS training renders its help from it. */
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     ErrorPolicy policy = new ErrorPolicy();
-    CommandLine cli = new CommandLine(new AmiCommand())
+    return new CommandLine(new AmiCommand())
         .setOut(out)
         .setErr(err)
         .setExecutionExceptionHandler(policy)
         .setParameterExceptionHandler(policy);
-    int code = cli.execute(args);
-    out.flush();
-    err.flush();
-    return code;
   }
 }

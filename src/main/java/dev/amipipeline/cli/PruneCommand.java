@@ -1,7 +1,6 @@
 package dev.amipipeline.cli;
 
 import dev.amipipeline.aws.AwsClients;
-import dev.amipipeline.bake.BakeLock;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Durations;
 import dev.amipipeline.project.Project;
@@ -84,8 +83,7 @@ final class PruneCommand implements Callable<Integer> {
     List<Project> projects = project == null ? global.projects().loadAll() : List.of(global.projects().load(project));
     Pruner.Options options = new Pruner.Options(keep, age, dryRun, parallelism, history, exactSize);
     try (AwsClients aws = global.aws()) {
-      Pruner pruner = new Pruner(aws, global.ssmPrefix(), Clock.systemUTC(), Printer.progress(spec)::println,
-          BakeLock::abandonedHere);
+      Pruner pruner = new Pruner(aws, global.ssmPrefix(), Clock.systemUTC(), Printer.progress(spec)::println);
       return Printer.print(spec, global, pruner.prune(projects, options));
     }
   }

@@ -74,6 +74,10 @@ public abstract sealed class AmiException extends RuntimeException {
       super(message, null);
     }
 
+    public Interrupted(String message, Throwable cause) {
+      super(message, cause);
+    }
+
     @Override
     public ExitCode exitCode() {
       return ExitCode.INTERRUPTED;

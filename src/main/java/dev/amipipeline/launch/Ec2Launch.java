@@ -1,6 +1,7 @@
 package dev.amipipeline.launch;
 
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.WaitReporter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +100,7 @@ public final class Ec2Launch {
   /** Waits (SDK waiter) until every instance runs; returns them with their addresses. */
   public List<LaunchedInstance> waitRunning(List<String> ids) {
     WaiterResponse<DescribeInstancesResponse> done;
-    try {
+    try (WaitReporter waiting = WaitReporter.during(String.join(", ", ids) + " to be running", say)) {
       done = ec2.waiter().waitUntilInstanceRunning(b -> b.instanceIds(ids));
     } catch (Ec2Exception e) {
       throw e; // an AWS answer: the error policy words it

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.GpuDeviceInfo;
+import software.amazon.awssdk.services.ec2.model.GpuInfo;
 import software.amazon.awssdk.services.ec2.model.InstanceTypeInfo;
 import software.amazon.awssdk.services.ec2.model.SpotPrice;
 
@@ -38,21 +39,26 @@ public final class InstanceTypeCatalog {
   }
 
   static TypeChooser.TypeInfo info(InstanceTypeInfo t) {
-    int gpus = t.gpuInfo() == null ? 0
-        : t.gpuInfo().gpus().stream().mapToInt(g -> nullToZero(g)).sum();
     long storage = t.instanceStorageInfo() == null || t.instanceStorageInfo().totalSizeInGB() == null ? 0
         : t.instanceStorageInfo().totalSizeInGB();
     return new TypeChooser.TypeInfo(
         t.instanceTypeAsString(),
         t.vCpuInfo() == null || t.vCpuInfo().defaultVCpus() == null ? 0 : t.vCpuInfo().defaultVCpus(),
         t.memoryInfo() == null || t.memoryInfo().sizeInMiB() == null ? 0 : t.memoryInfo().sizeInMiB(),
-        gpus,
+        gpu(t.gpuInfo()),
         storage,
         t.processorInfo() == null ? List.of() : t.processorInfo().supportedArchitecturesAsStrings(),
         Boolean.TRUE.equals(t.currentGeneration()));
   }
 
-  private static int nullToZero(GpuDeviceInfo g) {
-    return g.count() == null ? 0 : g.count();
+  /** EC2 lists one kind of GPU per type; null = no GPU. */
+  private static TypeChooser.Gpu gpu(GpuInfo info) {
+    if (info == null || info.gpus().isEmpty()) {
+      return null;
+    }
+    GpuDeviceInfo first = info.gpus().get(0);
+    return new TypeChooser.Gpu(first.manufacturer(), first.name(),
+        info.gpus().stream().mapToInt(g -> g.count() == null ? 0 : g.count()).sum(),
+        first.memoryInfo() == null || first.memoryInfo().sizeInMiB() == null ? 0 : first.memoryInfo().sizeInMiB());
   }
 }

@@ -3,8 +3,10 @@ package dev.amipipeline.launch;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Json;
+import dev.amipipeline.common.WaitReporter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -42,18 +44,30 @@ public final class JobLogFollower {
 
   private final JobFiles files;
   private final Consumer<String> lines;
+  private final Consumer<String> say;
+  private final Clock clock;
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
   private long offset;
 
-  /** @param lines receives each complete log line, without its newline */
-  public JobLogFollower(JobFiles files, Consumer<String> lines) {
+  /**
+   * @param lines receives each complete log line, without its newline
+   * @param say where the wait for the first line is reported (stderr)
+   */
+  public JobLogFollower(JobFiles files, Consumer<String> lines, Consumer<String> say, Clock clock) {
     this.files = files;
     this.lines = lines;
+    this.say = say;
+    this.clock = clock;
   }
 
   public JobResult follow(String instanceId, Duration every, Pause pause) {
+    WaitReporter firstLine = new WaitReporter("the job's first log line in " + files.logUri() + " (" + instanceId
+        + " boots, clones and starts the job)", clock, WaitReporter.EVERY, say);
     while (true) {
       drainLog();
+      if (offset == 0) {
+        firstLine.tick();
+      }
       Optional<String> status = files.exitStatus();
       if (status.isPresent()) {
         return finish(instanceId, status.get(), null);

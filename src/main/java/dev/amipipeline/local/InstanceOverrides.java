@@ -1,6 +1,8 @@
 package dev.amipipeline.local;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * What {@code ami launch --local} changes in the throwaway copy of an image, as text. The image
@@ -16,6 +18,12 @@ final class InstanceOverrides {
   static final String ENDED = "var/lib/ami-pipeline-local/first-boot.ended";
   /** Masked in the copy: with the host's network it would listen on the host's port 22. */
   static final String SSH_UNIT = "etc/systemd/system/ssh.service";
+  /** In an image that has cloud-init, the copy gets what cloud-init would read from EC2 (see cloudInitSeed). */
+  static final String CLOUD_INIT = "usr/bin/cloud-init";
+  /** Where cloud-init's NoCloud datasource finds a seed on disk. */
+  static final String NOCLOUD_SEED = "var/lib/cloud/seed/nocloud/";
+  static final String CLOUD_INIT_LOCAL_CFG = "etc/cloud/cloud.cfg.d/99-ami-pipeline-local.cfg";
+  private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
 
   private InstanceOverrides() {}
 
@@ -32,6 +40,30 @@ final class InstanceOverrides {
     text.append("ExecStopPost=/bin/sh -c 'echo \"$$SERVICE_RESULT $$EXIT_CODE $$EXIT_STATUS\" > /")
         .append(ENDED).append("'\n");
     return text.toString();
+  }
+
+  /**
+   * What cloud-init reads from EC2's metadata service, as files (path in the root → content): a
+   * NoCloud seed with the instance's user-data as it is, and meta-data with its instance id (a new id
+   * is a new instance to cloud-init) and hostname (the machine's name). The datasource list names
+   * NoCloud alone, with None as cloud-init's fallback: an image made for EC2 may list only Ec2, and
+   * cloud-init's Ec2 check finds nothing in a container.
+   */
+  static Map<String, String> cloudInitSeed(String instanceId, String userData) {
+    if (!INSTANCE_ID.matcher(instanceId).matches()) {
+      throw new IllegalArgumentException("not an instance id: " + instanceId);
+    }
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put(NOCLOUD_SEED + "meta-data", "instance-id: " + instanceId + "\nlocal-hostname: " + instanceId + "\n");
+    // NoCloud needs the file; an instance launched without user-data gets an empty one, as from EC2.
+    files.put(NOCLOUD_SEED + "user-data", userData == null ? "" : userData);
+    files.put(CLOUD_INIT_LOCAL_CFG, """
+        # Written by ami launch --local into this throwaway copy of the image: cloud-init reads the
+        # instance's user-data and identity from the seed in /var/lib/cloud/seed/nocloud, in place of
+        # EC2's metadata service.
+        datasource_list: [ NoCloud, None ]
+        """);
+    return files;
   }
 
   /** A value inside systemd's double quotes: backslash escapes, and %% for a literal %. */

@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +64,7 @@ public final class LocalBuilder implements BuilderHost {
     try {
       say("booting the local builder " + name + " (Debian " + RootRecipe.SUITE + " under systemd-nspawn)");
       RootArchive.extract(prepared.base(), root);
+      systemLocale(root);
       int port = freePort();
       Path key = dir.resolve("ssh-key");
       HostCommand.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString()),
@@ -142,6 +144,20 @@ public final class LocalBuilder implements BuilderHost {
         "chown -R \"$1:\" \"$2\" && chmod 0700 \"$2\" && chmod 0600 \"$2/authorized_keys\"", "sh", user,
         "/" + root.relativize(ssh)), Duration.ofMinutes(1), line -> { });
     Files.writeString(root.resolve(SSHD_DROP_IN), sshdDropIn(port));
+  }
+
+  /**
+   * A system locale, as cloud images have (Ubuntu's: LANG=C.UTF-8). debootstrap's minbase sets
+   * none; cloud-init, when a project installs it, would then set en_US.UTF-8, which Debian has not
+   * generated, and fail its locale module on every new instance. The locales package keeps an
+   * existing file.
+   */
+  static void systemLocale(Path root) throws IOException {
+    Path locale = root.resolve("etc/default/locale");
+    if (!Files.exists(locale, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(locale.getParent());
+      Files.writeString(locale, "LANG=C.UTF-8\n");
+    }
   }
 
   /** What {@link #grantAccess} added that the image must not keep: the key and the sshd settings. */

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -74,6 +75,10 @@ public final class LocalInstance implements AutoCloseable {
       dir = Machine.newFolder(paths.machines(), identity.instanceId(), progress);
       Path lower = new ImageStore(paths.images()).unpacked(identity.amiId());
       writeOverrides(dir.resolve("upper"), environment(metadata.endpoint(), settings));
+      if (seedCloudInit(lower, dir.resolve("upper"), identity)) {
+        progress.println("ami: the image has cloud-init: it reads the user-data and instance id from a NoCloud seed");
+        progress.flush();
+      }
       if (settings.spotInterruptAfter() != null) {
         Instant notice = clock.instant().plus(settings.spotInterruptAfter());
         metadata.spotNoticeWhen(() -> !clock.instant().isBefore(notice));
@@ -113,6 +118,23 @@ public final class LocalInstance implements AutoCloseable {
     Files.setPosixFilePermissions(dropIn, PosixFilePermissions.fromString("rw-------"));
     Files.createDirectories(upper.resolve(InstanceOverrides.ENDED).getParent());
     Files.createSymbolicLink(upper.resolve(InstanceOverrides.SSH_UNIT), Path.of("/dev/null"));
+  }
+
+  /**
+   * When the image ({@code lower}) has cloud-init: its seed, into the overlay's upper layer, so that
+   * cloud-init runs on the instance as on EC2. True when written.
+   */
+  static boolean seedCloudInit(Path lower, Path upper, Identity identity) throws IOException {
+    if (!Files.exists(lower.resolve(InstanceOverrides.CLOUD_INIT), LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    for (Map.Entry<String, String> file : InstanceOverrides.cloudInitSeed(identity.instanceId(),
+        identity.userData()).entrySet()) {
+      Path path = upper.resolve(file.getKey());
+      Files.createDirectories(path.getParent());
+      Files.writeString(path, file.getValue(), StandardCharsets.UTF_8);
+    }
+    return true;
   }
 
   /**

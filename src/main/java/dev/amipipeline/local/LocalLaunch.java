@@ -2,12 +2,11 @@ package dev.amipipeline.local;
 
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
-import dev.amipipeline.launch.Ec2Launch;
+import dev.amipipeline.launch.InstanceHost;
 import dev.amipipeline.launch.JobLogFollower;
 import dev.amipipeline.launch.JobResult;
 import dev.amipipeline.launch.LaunchPlan;
 import dev.amipipeline.launch.LaunchReport;
-import dev.amipipeline.launch.LaunchedInstance;
 import dev.amipipeline.launch.S3JobFiles;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
@@ -23,30 +21,36 @@ import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * {@code ami launch --local}: the same RunInstances as any launch, against the emulator, then the
- * instance booted for real on this machine ({@link LocalInstance}) and its job followed through the
- * emulator's S3 as {@code --follow} does on AWS. When the container powers off, the emulator's
- * instance is terminated too, as EC2 does for an instance whose shutdown behaviour is terminate.
+ * {@code ami launch --local}: this machine as the {@link InstanceHost}. The launch makes the same
+ * RunInstances as any launch, against the emulator; then the instance is booted for real here
+ * ({@link LocalInstance}) and its job followed through the emulator's S3 as {@code --follow} does on
+ * AWS. When the container powers off, the emulator's instance is terminated too, as EC2 does for an
+ * instance whose shutdown behaviour is terminate.
  */
-public final class LocalLaunch {
+public final class LocalLaunch implements InstanceHost {
 
   /** How long the instance gets to power itself off after its job reported. */
   private static final Duration POWER_OFF = Duration.ofSeconds(60);
+  /** When its log is followed the instance copies it to S3 this often (its default is 60 s). */
+  private static final int FOLLOWED_LOG_SYNC_SECONDS = 5;
 
-  private final AwsClients aws;
   private final LocalPaths paths;
   private final PrintWriter progress;
   private final Clock clock;
 
-  public LocalLaunch(AwsClients aws, LocalPaths paths, PrintWriter progress, Clock clock) {
-    this.aws = aws;
+  public LocalLaunch(LocalPaths paths, PrintWriter progress, Clock clock) {
     this.paths = paths;
     this.progress = progress;
     this.clock = clock;
   }
 
-  /** What can be wrong in the emulator or the image store before anything is launched: exit 2, nothing changed. */
-  public void check(LaunchPlan plan, String logUri) {
+  @Override
+  public void requireReady() {
+    LocalHost.require(LocalHost.MACHINE_TOOLS, "ami launch --local");
+  }
+
+  @Override
+  public void check(AwsClients aws, LaunchPlan plan, String logUri) {
     if (logUri == null || !logUri.startsWith("s3://")) {
       throw new AmiException.BadInput("the run configuration's logUri '" + logUri + "' is not an s3:// URI");
     }
@@ -67,36 +71,24 @@ public final class LocalLaunch {
     }
   }
 
-  /** The same launch as on AWS (RunInstances with the one line of user-data), against the emulator. */
-  public LaunchReport launch(LaunchPlan plan, Long amiVersion) {
-    Ec2Launch ec2 = new Ec2Launch(aws.ec2(), this::say);
-    Ec2Launch.Launched launched = ec2.single(plan);
-    List<LaunchedInstance> instances = ec2.waitRunning(
-        launched.instances().stream().map(LaunchedInstance::instanceId).toList());
-    return new LaunchReport(plan.project(), plan.amiId(), amiVersion, null, 1, instances, launched.notes(), List.of(),
-        null);
-  }
-
-  /**
-   * Boots the launched instance here and follows its job until it has reported and powered off.
-   * {@code jobLines} gets each line of the job's log as it reaches S3; {@code poll} is how often S3
-   * is read while the instance runs. The emulator's instance is terminated in every case.
-   */
-  public JobResult runJob(LaunchReport launched, String logUri, LocalInstance.Settings settings,
-      Consumer<String> jobLines, Duration poll) {
+  @Override
+  public JobResult run(AwsClients aws, LaunchReport launched, Job job, Consumer<String> jobLines) {
     String instanceId = launched.instanceIds().get(0);
+    LocalInstance.Settings settings = new LocalInstance.Settings(instanceAwsEnvironment(aws),
+        job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null, job.spotNotice());
     try {
-      String userData = userData(instanceId);
+      String userData = userData(aws, instanceId);
       say("booting " + instanceId + " from the local image of " + launched.amiId() + " (user-data: "
           + (userData == null ? "none" : userData.strip()) + ")");
       try (LocalInstance instance = LocalInstance.boot(paths,
           new LocalInstance.Identity(instanceId, launched.amiId(), aws.region().id(), userData), settings, clock,
           progress)) {
-        S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri, launched.project(), instanceId,
+        S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.logUri(), launched.project(), instanceId,
             instance::state);
         say("metadata service for " + instanceId + " on " + instance.metadataEndpoint());
-        JobResult job = new JobLogFollower(files, jobLines).follow(instanceId, poll, instance::awaitPowerOff);
-        if (job.exitStatus() == null) {
+        JobResult result = new JobLogFollower(files, jobLines, this::say, clock)
+            .follow(instanceId, job.poll(), instance::awaitPowerOff);
+        if (result.exitStatus() == null) {
           say(instanceId + " ended without an exit status; the last lines of its first-boot.log:");
           instance.firstBootLogTail().forEach(l -> say("  " + l));
         } else if (!instance.awaitPowerOff(POWER_OFF)) {
@@ -106,7 +98,7 @@ public final class LocalLaunch {
         instance.halt();
         say(instanceId + " is down (systemd-nspawn exit " + instance.exitCode().orElse(-1)
             + "); terminating it in the emulator, as EC2 does after a power-off");
-        return job;
+        return result;
       }
     } finally {
       aws.ec2().terminateInstances(b -> b.instanceIds(instanceId));
@@ -114,14 +106,14 @@ public final class LocalLaunch {
   }
 
   /** The user-data as the emulator holds it for the instance (the one line of the contract). */
-  private String userData(String instanceId) {
+  private static String userData(AwsClients aws, String instanceId) {
     String encoded = aws.ec2().describeInstanceAttribute(b -> b.instanceId(instanceId)
         .attribute(InstanceAttributeName.USER_DATA)).userData().value();
     return encoded == null ? null : new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
   }
 
   /** AWS_ENDPOINT_URL and this command's credentials, for the instance side in place of a profile. */
-  public static Map<String, String> instanceAwsEnvironment(AwsClients aws) {
+  private static Map<String, String> instanceAwsEnvironment(AwsClients aws) {
     Map<String, String> env = new LinkedHashMap<>(aws.childEnvironment(aws.region()));
     env.remove("AWS_REGION"); // the instance reads its region from the metadata service
     env.remove("AWS_DEFAULT_REGION");

@@ -1,5 +1,6 @@
 package dev.amipipeline.local;
 
+import dev.amipipeline.common.UserCache;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -21,12 +22,9 @@ public record LocalPaths(Path cache, Path state) {
   }
 
   public static LocalPaths fromEnvironment(Map<String, String> env) {
-    Path cacheHome = nonBlank(env.get("XDG_CACHE_HOME")) ? Path.of(env.get("XDG_CACHE_HOME"))
-        : Path.of(nonBlank(env.get("HOME")) ? env.get("HOME") : System.getProperty("user.home"), ".cache");
     Path state = nonBlank(env.get("AMI_LOCAL_STATE")) ? Path.of(env.get("AMI_LOCAL_STATE"))
         : Path.of(nonBlank(env.get("AMI_HOME")) ? env.get("AMI_HOME") : ".", ".local-aws");
-    return new LocalPaths(cacheHome.resolve("ami-pipeline").resolve("local-root").toAbsolutePath().normalize(),
-        state.toAbsolutePath().normalize());
+    return new LocalPaths(UserCache.dir(env).resolve("local-root"), state.toAbsolutePath().normalize());
   }
 
   /** The provisioned root filesystems, one tarball per AMI id. */

@@ -1,6 +1,7 @@
 package dev.amipipeline.local;
 
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.LogFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;
@@ -8,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,14 +30,20 @@ public final class RootCache {
 
   private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(30);
 
+  private static final DateTimeFormatter LOG_STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
   private final Path dir;
   private final String mirror;
   private final PrintWriter progress;
+  private final Path logDir;
 
-  public RootCache(Path dir, String mirror, PrintWriter progress) {
+  /** @param logDir where the build's full output goes (one log per build) */
+  public RootCache(Path dir, String mirror, PrintWriter progress, Path logDir) {
     this.dir = dir;
     this.mirror = mirror;
     this.progress = progress;
+    this.logDir = logDir;
   }
 
   /** The Debian mirror: $AMI_DEBIAN_MIRROR, else the one this machine's APT uses. */
@@ -77,19 +87,20 @@ public final class RootCache {
 
   private void build(RootRecipe recipe, Prepared prepared) throws IOException {
     Path script = Scripts.ROOT_CACHE.writeTo(dir.resolve("root-cache-" + ProcessHandle.current().pid() + ".sh"));
-    try {
+    try (LogFile log = LogFile.create(logDir, "local-root-" + LOG_STAMP.format(Instant.now()))) {
+      say("the local root's full build log: " + log.path());
       if (!Files.isRegularFile(prepared.base())) {
         say("building the local base root once for this machine: Debian " + recipe.suite() + " from " + mirror
             + " (about a minute), kept in " + dir);
         run(List.of(script.toString(), "base", prepared.base().toString(), recipe.suite(), mirror,
-            RootRecipe.REPO_PATH, String.join(",", recipe.include())));
+            RootRecipe.REPO_PATH, String.join(",", recipe.include())), log);
       }
       if (!Files.isDirectory(prepared.packages())) {
         say("downloading " + String.join(" ", recipe.packages()) + " into a local package repository (once)");
         List<String> argv = new ArrayList<>(List.of(script.toString(), "packages", prepared.base().toString(),
             prepared.packages().toString(), recipe.suite(), mirror, RootRecipe.REPO_PATH));
         argv.addAll(recipe.packages());
-        run(argv);
+        run(argv, log);
       }
     } finally {
       Files.deleteIfExists(script);
@@ -118,8 +129,23 @@ public final class RootCache {
     return Files.isRegularFile(prepared.base()) && Files.isRegularFile(prepared.packages().resolve("Packages"));
   }
 
-  private void run(List<String> argv) {
-    HostCommand.run(argv, BUILD_TIMEOUT, line -> say("[local-root] " + line));
+  /** Every line to the log; to the user one line per phase (debootstrap's and apt's counts). */
+  private void run(List<String> argv, LogFile log) {
+    RootCacheProgress phases = new RootCacheProgress();
+    try {
+      HostCommand.run(argv, BUILD_TIMEOUT, line -> {
+        log.write(line);
+        phases.accept(line).forEach(this::sayPhase);
+      });
+    } catch (AmiException.Failed e) {
+      throw new AmiException.Failed(e.getMessage() + "; the full log: " + log.path(), e);
+    } finally {
+      phases.end().forEach(this::sayPhase);
+    }
+  }
+
+  private void sayPhase(String line) {
+    say("[local-root] " + line);
   }
 
   private void say(String line) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Json;
+import dev.amipipeline.common.Lines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -138,7 +139,7 @@ public final class ProjectRepository {
   private static String syntaxError(JsonProcessingException e) {
     var at = e.getLocation();
     String where = at == null ? "" : "line " + at.getLineNr() + " column " + at.getColumnNr() + ": ";
-    String message = firstLine(e.getOriginalMessage());
+    String message = Lines.first(e.getOriginalMessage());
     int detail = message.indexOf(" (start marker");
     return where + "not valid JSON: " + (detail < 0 ? message : message.substring(0, detail));
   }
@@ -178,10 +179,5 @@ public final class ProjectRepository {
       return "an object";
     }
     return type.getSimpleName();
-  }
-
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

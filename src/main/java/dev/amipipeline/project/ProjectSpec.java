@@ -73,7 +73,10 @@ public record ProjectSpec(
     }
   }
 
-  /** How instances start. Instance types and subnets are in order of preference. */
+  /**
+   * How instances start. Instance types and subnets are in order of preference; {@code gpus} (a
+   * {@link GpuSpec}) lets the type chooser pick the types instead.
+   */
   public record Launch(
       List<String> instanceTypes,
       Boolean spot,
@@ -82,7 +85,8 @@ public record ProjectSpec(
       String iamInstanceProfile,
       String keyName,
       Volume rootVolume,
-      List<ExtraVolume> extraVolumes) {
+      List<ExtraVolume> extraVolumes,
+      String gpus) {
 
     public Launch {
       instanceTypes = instanceTypes == null ? List.of() : List.copyOf(instanceTypes);

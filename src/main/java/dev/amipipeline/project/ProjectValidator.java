@@ -145,10 +145,27 @@ public final class ProjectValidator {
     }
   }
 
-  private void checkLaunch(ProjectSpec.Launch launch) {
-    if (launch.instanceTypes().isEmpty()) {
-      problem("launch.instanceTypes", "missing: list at least one instance type, in order of preference");
+  /** launch.gpus lets the type chooser pick the types, so it and instanceTypes exclude each other. */
+  private void checkGpus(ProjectSpec.Launch launch) {
+    if (launch.gpus() == null) {
+      return;
     }
+    try {
+      GpuSpec.parse(launch.gpus());
+    } catch (GpuSpec.Invalid e) {
+      problem("launch.gpus", e.getMessage());
+    }
+    if (!launch.instanceTypes().isEmpty()) {
+      problem("launch", "give either instanceTypes or gpus (the cheapest types with those GPUs), not both");
+    }
+  }
+
+  private void checkLaunch(ProjectSpec.Launch launch) {
+    if (launch.instanceTypes().isEmpty() && launch.gpus() == null) {
+      problem("launch.instanceTypes", "missing: list at least one instance type, in order of preference"
+          + " (or ask for GPUs with launch.gpus)");
+    }
+    checkGpus(launch);
     for (int i = 0; i < launch.instanceTypes().size(); i++) {
       matches("launch.instanceTypes[" + i + "]", launch.instanceTypes().get(i), INSTANCE_TYPE,
           "an instance type like g5.xlarge");

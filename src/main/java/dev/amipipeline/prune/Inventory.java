@@ -1,5 +1,6 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.leftovers.LiveInstance;
 import dev.amipipeline.project.ProjectParameters.AmiVersion;
 import dev.amipipeline.project.Tags;
 import java.time.Instant;
@@ -28,7 +29,7 @@ public record Inventory(
     String region,
     List<Image> images,
     List<Snapshot> bakeSnapshots,
-    List<Instance> instances,
+    List<LiveInstance> instances,
     List<LaunchTemplateImage> launchTemplateImages,
     Map<String, List<AmiVersion>> amiVersions,
     Set<String> abandonedBakes,
@@ -46,7 +47,7 @@ public record Inventory(
   }
 
   /** An inventory without abandoned bakes. */
-  public Inventory(String region, List<Image> images, List<Snapshot> bakeSnapshots, List<Instance> instances,
+  public Inventory(String region, List<Image> images, List<Snapshot> bakeSnapshots, List<LiveInstance> instances,
       List<LaunchTemplateImage> launchTemplateImages, Map<String, List<AmiVersion>> amiVersions, List<String> notes) {
     this(region, images, bakeSnapshots, instances, launchTemplateImages, amiVersions, Set.of(), notes);
   }
@@ -98,30 +99,6 @@ public record Inventory(
 
     public Optional<String> project() {
       return Optional.ofNullable(tags.get(Tags.PROJECT));
-    }
-  }
-
-  /** A security group an instance is in. */
-  public record SecurityGroup(String id, String name) {
-    public SecurityGroup {
-      Objects.requireNonNull(id, "id");
-      name = name == null ? "" : name;
-    }
-  }
-
-  /** An instance that is not terminated. */
-  public record Instance(String id, String imageId, String state, Instant launched, Map<String, String> tags,
-      String keyName, List<SecurityGroup> securityGroups) {
-    public Instance {
-      Objects.requireNonNull(id, "id");
-      Objects.requireNonNull(state, "state");
-      Objects.requireNonNull(launched, "launched");
-      tags = Map.copyOf(tags);
-      securityGroups = List.copyOf(securityGroups);
-    }
-
-    public Optional<String> builderOf() {
-      return Optional.ofNullable(tags.get(Tags.BUILDER));
     }
   }
 

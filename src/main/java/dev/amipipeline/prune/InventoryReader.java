@@ -1,6 +1,11 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.aws.AwsErrors;
+import dev.amipipeline.aws.Ec2Tags;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.leftovers.BakeLockHolder;
+import dev.amipipeline.leftovers.LiveInstance;
+import dev.amipipeline.leftovers.LiveInstances;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.ProjectParameters.AmiVersion;
@@ -15,14 +20,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplate;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
-import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 import software.amazon.awssdk.services.ssm.model.ParameterVersionNotFoundException;
@@ -37,32 +40,18 @@ import software.amazon.awssdk.services.ssm.model.ParameterVersionNotFoundExcepti
  */
 public final class InventoryReader {
 
-  /** Every state but terminated: a stopped instance still needs its image to start again. */
-  static final List<String> LIVE_STATES = List.of("pending", "running", "shutting-down", "stopping", "stopped");
-
   private static final String RESOLVE_SSM = "resolve:ssm:";
 
   private final Ec2Client ec2;
   private final SsmClient ssm;
   private final String account;
   private final String ssmPrefix;
-  private final Predicate<String> lockAbandoned;
 
   public InventoryReader(Ec2Client ec2, SsmClient ssm, String account, String ssmPrefix) {
-    this(ec2, ssm, account, ssmPrefix, lockValue -> false);
-  }
-
-  /**
-   * @param lockAbandoned whether a bake lock with this value is held by a bake that has ended (the
-   *     bake decides; its builders are then ended at once)
-   */
-  public InventoryReader(Ec2Client ec2, SsmClient ssm, String account, String ssmPrefix,
-      Predicate<String> lockAbandoned) {
     this.ec2 = ec2;
     this.ssm = ssm;
     this.account = account;
     this.ssmPrefix = ssmPrefix;
-    this.lockAbandoned = lockAbandoned;
   }
 
   public Inventory read(String region, Collection<String> projects) {
@@ -74,22 +63,22 @@ public final class InventoryReader {
       versions.put(project, new ProjectParameters(ssm, new ParameterNames(ssmPrefix, project)).amiIdHistory());
     }
     List<Inventory.LaunchTemplateImage> templates = launchTemplateImages(notes);
-    List<Inventory.Instance> instances = liveInstances(ec2);
+    List<LiveInstance> instances = LiveInstances.all(ec2);
     Set<String> abandoned = abandonedBakes(projects, instances, notes);
     return new Inventory(region, images, snapshots, instances, templates, versions, abandoned, notes);
   }
 
   /**
-   * The projects with a live builder whose bake lock is held by a bake that has ended. The lock is read
-   * only when there is a builder, so a prune without one makes no extra call.
+   * The projects with a live builder whose bake lock is held by a process of this host that has ended.
+   * The lock is read only when there is a builder, so a prune without one makes no extra call.
    */
-  private Set<String> abandonedBakes(Collection<String> projects, List<Inventory.Instance> instances,
+  private Set<String> abandonedBakes(Collection<String> projects, List<LiveInstance> instances,
       List<String> notes) {
     Set<String> abandoned = new TreeSet<>();
     Set<String> building = instances.stream().flatMap(i -> i.builderOf().stream()).collect(Collectors.toSet());
     for (String project : projects) {
       ParameterNames names = new ParameterNames(ssmPrefix, project);
-      if (building.contains(project) && lockAbandoned.test(lockValue(names))) {
+      if (building.contains(project) && BakeLockHolder.abandonedHere(lockValue(names))) {
         abandoned.add(project);
         notes.add(project + ": the bake holding " + names.bakeLock() + " has ended without cleaning up; its"
             + " builders go now");
@@ -120,7 +109,7 @@ public final class InventoryReader {
             .includeDeprecated(true).includeDisabled(true))
         .images().stream()
         .map(i -> new Inventory.Image(i.imageId(), i.name(), Instant.parse(i.creationDate()), i.stateAsString(),
-            tags(i.tags()),
+            Ec2Tags.toMap(i.tags()),
             i.blockDeviceMappings().stream()
                 .filter(m -> m.ebs() != null && m.ebs().snapshotId() != null)
                 .map(m -> new Inventory.Device(m.ebs().snapshotId(), orZero(m.ebs().volumeSize())))
@@ -134,20 +123,7 @@ public final class InventoryReader {
             .filters(ownedByAccount(), filter("tag-key", Tags.INPUTS)))
         .snapshots().stream()
         .map(s -> new Inventory.Snapshot(s.snapshotId(), orZero(s.volumeSize()), s.startTime(), s.stateAsString(),
-            tags(s.tags())))
-        .toList();
-  }
-
-  /** Every instance that is not terminated, of those matching {@code filters}. */
-  static List<Inventory.Instance> liveInstances(Ec2Client ec2, Filter... filters) {
-    List<Filter> all = new ArrayList<>(List.of(filters));
-    all.add(filter("instance-state-name", LIVE_STATES));
-    return ec2.describeInstancesPaginator(b -> b.filters(all))
-        .reservations().stream()
-        .flatMap(r -> r.instances().stream())
-        .map(i -> new Inventory.Instance(i.instanceId(), i.imageId(), i.state().nameAsString(), i.launchTime(),
-            tags(i.tags()), i.keyName(),
-            i.securityGroups().stream().map(g -> new Inventory.SecurityGroup(g.groupId(), g.groupName())).toList()))
+            Ec2Tags.toMap(s.tags())))
         .toList();
   }
 
@@ -195,16 +171,8 @@ public final class InventoryReader {
     }
   }
 
-  static Filter filter(String name, String value) {
+  private static Filter filter(String name, String value) {
     return Filter.builder().name(name).values(value).build();
-  }
-
-  private static Filter filter(String name, Collection<String> values) {
-    return Filter.builder().name(name).values(values).build();
-  }
-
-  private static Map<String, String> tags(List<Tag> tags) {
-    return tags.stream().collect(Collectors.toMap(Tag::key, t -> t.value() == null ? "" : t.value(), (a, b) -> b));
   }
 
   private static int orZero(Integer n) {

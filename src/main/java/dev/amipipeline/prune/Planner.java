@@ -1,10 +1,11 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.leftovers.BuilderPlan;
+import dev.amipipeline.leftovers.BuilderPlanner;
+import dev.amipipeline.leftovers.LiveInstance;
 import dev.amipipeline.project.ProjectParameters.AmiVersion;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.prune.Inventory.Image;
-import dev.amipipeline.prune.Inventory.Instance;
-import dev.amipipeline.prune.PrunePlan.BuilderPlan;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.ProjectPlan;
 import dev.amipipeline.prune.PrunePlan.SnapshotPlan;
@@ -13,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,14 +35,7 @@ import java.util.stream.Collectors;
  */
 public final class Planner {
 
-  /** A builder this old belongs to a Packer that was killed: bakes take minutes, at most an hour or two. */
-  public static final Duration STALE_BUILDER_AGE = Duration.ofHours(6);
-
-  /** Packer's temporary key pairs and security groups are named {@code packer_<uuid>}. */
-  static final String PACKER_PREFIX = "packer_";
-
   private static final Set<String> NOT_READY = Set.of("pending", "transient");
-  private static final Set<String> GONE = Set.of("terminated", "shutting-down");
 
   /** How many images a project keeps. */
   public record Retention(String project, int keep) {
@@ -89,14 +82,15 @@ public final class Planner {
         .filter(e -> e.getValue().isEmpty())
         .map(e -> e.getKey().id())
         .collect(Collectors.toSet());
-    List<Instance> staleBuilders = staleBuilders(verdicts.keySet());
+    List<LiveInstance> staleBuilders = BuilderPlanner.stale(inventory.instances(), verdicts.keySet(),
+        inventory.abandonedBakes(), now);
 
     List<ProjectPlan> projects = new ArrayList<>();
     for (Retention r : retention) {
       List<ImagePlan> images = new ArrayList<>();
       verdicts.get(r.project()).forEach((image, reasons) -> images.add(new ImagePlan(image, reasons,
           snapshotsByImage.getOrDefault(image.id(), Set.of()).stream().map(s -> snapshotPlan(s, deleted)).toList())));
-      List<BuilderPlan> builders = builderPlans(staleBuilders.stream()
+      List<BuilderPlan> builders = BuilderPlanner.plans(staleBuilders.stream()
           .filter(b -> b.builderOf().orElseThrow().equals(r.project())).toList(), staleBuilders, inventory.instances());
       projects.add(new ProjectPlan(r.project(), r.keep(), minAge, images, orphans(r.project()), builders));
     }
@@ -135,7 +129,7 @@ public final class Planner {
                 : new KeepReason.RecentVersion(v.version()));
           }
         });
-    for (Instance instance : inventory.instances()) {
+    for (LiveInstance instance : inventory.instances()) {
       Image image = byId.get(instance.imageId());
       if (image != null && !"terminated".equals(instance.state())) {
         reasons.get(image).add(new KeepReason.InUse(instance.id(), instance.state()));
@@ -205,44 +199,5 @@ public final class Planner {
         .sorted(Comparator.comparing(Inventory.Snapshot::id))
         .map(s -> new SnapshotPlan(s.id(), s.sizeGiB(), List.of(), List.of()))
         .toList();
-  }
-
-  /**
-   * Builders left running 6 hours, and every builder of a project whose bake lock is held by a process
-   * of this host that has ended (a killed bake: nothing will ever clean up after it).
-   */
-  private List<Instance> staleBuilders(Set<String> projects) {
-    return inventory.instances().stream()
-        .filter(i -> i.builderOf().filter(projects::contains).isPresent())
-        .filter(i -> !GONE.contains(i.state()))
-        .filter(i -> !i.launched().plus(STALE_BUILDER_AGE).isAfter(now)
-            || inventory.abandonedBakes().contains(i.builderOf().get()) && i.launched().isBefore(now))
-        .sorted(Comparator.comparing(Instance::id))
-        .toList();
-  }
-
-  /**
-   * For each of {@code builders}, its packer_* key pair and groups, unless an instance that stays
-   * still uses them; {@code leaving} are all builders that go, {@code instances} every live instance.
-   */
-  static List<BuilderPlan> builderPlans(List<Instance> builders, List<Instance> leaving, List<Instance> instances) {
-    Set<String> leavingIds = leaving.stream().map(Instance::id).collect(Collectors.toSet());
-    List<Instance> staying = instances.stream()
-        .filter(i -> !leavingIds.contains(i.id()) && !"terminated".equals(i.state()))
-        .toList();
-    return builders.stream().map(b -> builderPlan(b, staying)).toList();
-  }
-
-  private static BuilderPlan builderPlan(Instance builder, List<Instance> staying) {
-    String key = builder.keyName();
-    boolean keyFree = key != null && key.startsWith(PACKER_PREFIX)
-        && staying.stream().noneMatch(i -> key.equals(i.keyName()));
-    Set<String> groupsInUse = new HashSet<>();
-    staying.forEach(i -> i.securityGroups().forEach(g -> groupsInUse.add(g.id())));
-    List<String> groups = builder.securityGroups().stream()
-        .filter(g -> g.name().startsWith(PACKER_PREFIX) && !groupsInUse.contains(g.id()))
-        .map(Inventory.SecurityGroup::id)
-        .toList();
-    return new BuilderPlan(builder, keyFree ? key : null, groups);
   }
 }

@@ -1,5 +1,6 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.leftovers.BuilderPlan;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,17 +103,6 @@ public record PrunePlan(String region, List<ProjectPlan> projects, List<String> 
 
     public boolean shared() {
       return !keptBy.isEmpty();
-    }
-  }
-
-  /**
-   * A builder instance a killed Packer left running, and the {@code packer_*} key pair (null when none)
-   * and security groups that go with it once no other instance uses them.
-   */
-  public record BuilderPlan(Inventory.Instance instance, String keyPair, List<String> securityGroupIds) {
-    public BuilderPlan {
-      Objects.requireNonNull(instance, "instance");
-      securityGroupIds = List.copyOf(securityGroupIds);
     }
   }
 }

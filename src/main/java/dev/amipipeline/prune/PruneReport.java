@@ -2,8 +2,8 @@ package dev.amipipeline.prune;
 
 import dev.amipipeline.common.Durations;
 import dev.amipipeline.common.ExitCode;
+import dev.amipipeline.leftovers.BuilderPlan;
 import dev.amipipeline.common.Report;
-import dev.amipipeline.prune.PrunePlan.BuilderPlan;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.ProjectPlan;
 import dev.amipipeline.prune.PrunePlan.SnapshotPlan;

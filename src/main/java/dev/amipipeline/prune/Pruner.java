@@ -1,6 +1,7 @@
 package dev.amipipeline.prune;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.history.HistoryFile;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.prune.Planner.Retention;
@@ -18,7 +19,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.regions.Region;
 
@@ -62,20 +62,12 @@ public final class Pruner {
   private final String ssmPrefix;
   private final Clock clock;
   private final Consumer<String> progress;
-  private final Predicate<String> lockAbandoned;
 
   public Pruner(AwsClients aws, String ssmPrefix, Clock clock, Consumer<String> progress) {
-    this(aws, ssmPrefix, clock, progress, lockValue -> false);
-  }
-
-  /** @param lockAbandoned whether a bake lock with this value is held by a bake that has ended */
-  public Pruner(AwsClients aws, String ssmPrefix, Clock clock, Consumer<String> progress,
-      Predicate<String> lockAbandoned) {
     this.aws = aws;
     this.ssmPrefix = ssmPrefix;
     this.clock = clock;
     this.progress = progress;
-    this.lockAbandoned = lockAbandoned;
   }
 
   public PruneReport prune(List<Project> projects, Options options) {
@@ -98,7 +90,7 @@ public final class Pruner {
 
   private Map<String, SnapshotSizer.Size> measure(Region r, PrunePlan plan, int parallelism) {
     SnapshotSizer sizer = new SnapshotSizer(aws.ebs(r, SIZE_ATTEMPTS));
-    return BoundedPool.map(parallelism, plan.snapshotsToDelete(), sizer::measure).entrySet().stream()
+    return Concurrently.map(parallelism, plan.snapshotsToDelete(), sizer::measure).entrySet().stream()
         .collect(Collectors.toMap(e -> e.getKey().snapshotId(), Map.Entry::getValue));
   }
 
@@ -118,7 +110,7 @@ public final class Pruner {
 
   private PrunePlan plan(Region region, String account, List<Retention> retention, Duration minAge, Instant now) {
     progress.accept("reading images, snapshots, instances and launch templates in " + region.id());
-    Inventory inventory = new InventoryReader(aws.ec2(region), aws.ssm(region), account, ssmPrefix, lockAbandoned)
+    Inventory inventory = new InventoryReader(aws.ec2(region), aws.ssm(region), account, ssmPrefix)
         .read(region.id(), retention.stream().map(Retention::project).toList());
     return Planner.plan(inventory, retention, minAge, now);
   }

@@ -1,8 +1,8 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.aws.AwsErrors;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -19,7 +19,6 @@ final class SnapshotSizer {
   static final int BLOCKS_PER_PAGE = 10_000;
 
   private static final double BYTES_PER_GIB = 1024d * 1024 * 1024;
-  private static final Set<String> DENIED = Set.of("AccessDeniedException", "AccessDenied", "UnauthorizedOperation");
 
   /** A size in GiB; {@code approximateBecause} is null when exact. */
   record Size(double gib, String approximateBecause) {
@@ -58,7 +57,7 @@ final class SnapshotSizer {
       return new Size(blocks * blockBytes / BYTES_PER_GIB, null);
     } catch (SdkException e) {
       String why = "the EBS direct API cannot list its blocks (" + AwsErrors.describe(e) + ")";
-      if (DENIED.contains(AwsErrors.code(e))) {
+      if (AwsErrors.accessDenied(e)) {
         denied.compareAndSet(null, why);
       }
       return new Size(snapshot.sizeGiB(), why);

@@ -55,8 +55,9 @@ packages() {
   tar_extract "$base_tarball" "$work/root"
   printf 'deb %s %s main\n' "$mirror" "$suite" >"$work/root/etc/apt/download.list"
   log "downloading $* and their dependencies from $mirror"
-  # In a throwaway copy of the base, so that APT resolves against exactly what the root has.
-  local apt=(apt-get -qq -o Dir::Etc::SourceList=/etc/apt/download.list -o Dir::Etc::SourceParts=-
+  # In a throwaway copy of the base, so that APT resolves against exactly what the root has. One -q:
+  # a line per download (ami counts them), no progress bars.
+  local apt=(apt-get -q -o Dir::Etc::SourceList=/etc/apt/download.list -o Dir::Etc::SourceParts=-
     -o Dir::Cache::Archives="$repo_path" -o APT::Sandbox::User=root)
   in_copy "$work" "$repo_path" "${apt[@]}" update --error-on=any
   in_copy "$work" "$repo_path" "${apt[@]}" install -y --download-only --no-install-recommends "$@"

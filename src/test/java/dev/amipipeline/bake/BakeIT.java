@@ -9,6 +9,7 @@ import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.history.HistoryFile;
 import dev.amipipeline.history.HistoryRow;
+import dev.amipipeline.leftovers.BakeLockHolder;
 import dev.amipipeline.project.ProjectRepository;
 import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.testing.Cli;
@@ -63,7 +64,8 @@ class BakeIT {
   /** `bake` with the repository's own template and projects, history in a temporary file. */
   private Cli.Result bakeRepo(MotoServer moto, String... more) {
     List<String> args = new ArrayList<>(List.of("bake", "--template", Shell.REPO.resolve("packer/ami.pkr.hcl").toString(),
-        "--projects-dir", Shell.REPO.resolve("packer/projects").toString(), "--history", history().toString()));
+        "--projects-dir", Shell.REPO.resolve("packer/projects").toString(), "--history", history().toString(),
+        "--log-dir", ws.logs().toString()));
     args.addAll(List.of(more));
     return Cli.run(moto, args.toArray(String[]::new));
   }
@@ -144,6 +146,19 @@ class BakeIT {
     assertThat(r.out()).contains(ami.imageId(), amiTags.get("ami-pipeline:inputs"));
     assertThat(r.err()).contains("local mode").contains("[bake demo 00:").contains("communicator=none");
 
+    // stderr has Packer's steps; its every line is in the bake's log, which the result names
+    Path log = ws.onlyLog();
+    assertThat(log.getFileName().toString()).matches("bake-demo-\\d{8}T\\d{6}Z-[0-9a-f]{8}\\.log");
+    assertThat(r.out()).contains("  log      " + log);
+    assertThat(r.err()).contains("ami: Packer's full output: " + log)
+        .contains("[bake demo 00:0", "] ==> amazon-ebs.image: Launching a source AWS instance...")
+        .contains("] us-east-1: " + ami.imageId())
+        .doesNotContain("Adding tag:").doesNotContain("\u001b");
+    assertThat(Files.readString(log)).startsWith("$ packer build -color=false -machine-readable -var ")
+        .contains("] ==> amazon-ebs.image: Launching a source AWS instance...")
+        .contains("]     amazon-ebs.image: Adding tag: \"ami-pipeline:project\": \"demo\"")
+        .doesNotContain("%!(PACKER_COMMA)");
+
     // the builder instance was tagged for the project and is gone
     List<Instance> builders = aws.ec2().describeInstances().reservations().stream()
         .flatMap(res -> res.instances().stream())
@@ -162,11 +177,15 @@ class BakeIT {
 
   @Test
   void twoRegionsAreBothRecordedAndBothInTheHistoryAndJsonIsOneObject(MotoServer moto) throws Exception {
-    Cli.Result r = bakeRepo(moto, "--project", "demo", "--regions", "us-east-1,us-west-2", "--output", "json");
+    Cli.Result r = bakeRepo(moto, "--project", "demo", "--regions", "us-east-1,us-west-2", "--output", "json",
+        "--packer-output", "full");
 
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode json = Json.STRICT.readTree(r.out());
     assertThat(json.path("status").asText()).isEqualTo("baked");
+    assertThat(json.path("log").asText()).isEqualTo(ws.onlyLog().toString());
+    // full: every line of Packer's, tag echo included, as in the log
+    assertThat(r.err()).contains("]     amazon-ebs.image: Adding tag: \"ami-pipeline:project\": \"demo\"");
     assertThat(json.path("images")).hasSize(2);
     for (JsonNode image : json.path("images")) {
       String region = image.path("region").asText();
@@ -268,9 +287,21 @@ class BakeIT {
     Cli.Result r = Cli.run(moto, ws.bake("--project", "demo"));
 
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.errLines()).filteredOn(l -> l.startsWith("ami: ")).last().asString()
+    // the last 30 lines of the full log and where it is, then the one error line
+    Path log = ws.onlyLog();
+    List<String> err = r.err().lines().toList();
+    List<String> logLines = Files.readAllLines(log);
+    int shown = Math.min(30, logLines.size()); // this build's log is short
+    int tail = err.indexOf("ami: the last " + shown + " lines of " + log + ":");
+    assertThat(tail).as(r.err()).isPositive();
+    assertThat(err.subList(tail + 1, err.size() - 1)).isEqualTo(logLines.subList(logLines.size() - shown, logLines.size()));
+    assertThat(err.get(err.size() - 1))
         .isEqualTo("ami: packer build failed for demo: Script exited with non-zero exit status: 3.Allowed exit codes are: [0]");
-    assertThat(r.err()).contains("provisioning fails on purpose");
+    // the script's own output is in the log and its tail, not among the steps above it
+    assertThat(err.subList(0, tail)).noneMatch(l -> l.contains("provisioning fails on purpose"))
+        .anyMatch(l -> l.contains("] Build 'amazon-ebs.image' errored after "));
+    assertThat(err.subList(tail + 1, err.size())).anyMatch(l -> l.endsWith("    amazon-ebs.image: provisioning fails on purpose"));
+    assertThat(r.err()).doesNotContain("\u001b");
     assertThat(ssmExists(REGION, LOCK)).isFalse();
     assertThat(ssmExists(REGION, "/ami-pipeline/demo/ami-id")).isFalse();
     assertThat(images("demo", REGION)).isEmpty();
@@ -295,7 +326,7 @@ class BakeIT {
 
   @Test
   void aRunningBakesLockIsExit3NamingTheHolderAndItsAge(MotoServer moto) {
-    String theirs = new BakeLock.Holder("ci-runner-7", 4242, Instant.now().minus(Duration.ofMinutes(10))).toJson();
+    String theirs = new BakeLockHolder("ci-runner-7", 4242, Instant.now().minus(Duration.ofMinutes(10))).toJson();
     aws.ssm().putParameter(b -> b.name(LOCK).value(theirs).type(ParameterType.STRING));
 
     Cli.Result r = bakeRepo(moto, "--project", "demo");
@@ -310,7 +341,7 @@ class BakeIT {
 
   @Test
   void aLockOlderThanThreeHoursIsTakenOverWithAWarning(MotoServer moto) {
-    String dead = new BakeLock.Holder("gone-host", 99, Instant.now().minus(Duration.ofHours(4))).toJson();
+    String dead = new BakeLockHolder("gone-host", 99, Instant.now().minus(Duration.ofHours(4))).toJson();
     aws.ssm().putParameter(b -> b.name(LOCK).value(dead).type(ParameterType.STRING));
 
     Cli.Result r = bakeRepo(moto, "--project", "demo");
@@ -361,6 +392,21 @@ class BakeIT {
       assertThat(r.errLines()).as(String.join(" ", bad)).singleElement().asString().contains(bad[0]);
     }
     assertThat(aws.ec2().describeInstances().reservations()).isEmpty();
+  }
+
+  @Test
+  void aLogFolderThatIsAFileOrAnUnknownOutputViewIsExit2BeforeAnyAwsCall(MotoServer moto) throws Exception {
+    Path aFile = Files.writeString(tmp.resolve("a-file"), "x");
+    for (String[] bad : List.of(new String[] {"--log-dir", aFile.toString()},
+        new String[] {"--packer-output", "everything"})) {
+      Cli.Result r = Cli.run(moto, "bake", "--template", Shell.REPO.resolve("packer/ami.pkr.hcl").toString(),
+          "--projects-dir", Shell.REPO.resolve("packer/projects").toString(), "--history", history().toString(),
+          "--project", "demo", bad[0], bad[1]);
+      assertThat(r.exitCode()).as(String.join(" ", bad)).isEqualTo(2);
+      assertThat(r.errLines()).as(String.join(" ", bad)).singleElement().asString().contains(bad[0]);
+    }
+    assertThat(aws.ec2().describeInstances().reservations()).isEmpty();
+    assertThat(ssmExists(REGION, LOCK)).isFalse();
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.amipipeline.bake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.amipipeline.leftovers.BakeLockHolder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -13,20 +14,20 @@ class BakeLockHolderTest {
 
   @Test
   void roundTripsThroughTheParameterValue() {
-    BakeLock.Holder h = new BakeLock.Holder("ci-runner-3", 4242, START);
+    BakeLockHolder h = new BakeLockHolder("ci-runner-3", 4242, START);
     assertThat(h.toJson()).isEqualTo("{\"host\":\"ci-runner-3\",\"pid\":4242,\"started\":\"2026-11-22T10:00:00Z\"}");
-    assertThat(BakeLock.Holder.parse(h.toJson())).contains(h);
+    assertThat(BakeLockHolder.parse(h.toJson())).contains(h);
   }
 
   @Test
   void aValueThisToolDidNotWriteIsNoHolder() {
-    assertThat(BakeLock.Holder.parse("locked by bob")).isEmpty();
-    assertThat(BakeLock.Holder.parse("{\"host\":\"x\",\"pid\":1,\"started\":\"yesterday\"}")).isEmpty();
+    assertThat(BakeLockHolder.parse("locked by bob")).isEmpty();
+    assertThat(BakeLockHolder.parse("{\"host\":\"x\",\"pid\":1,\"started\":\"yesterday\"}")).isEmpty();
   }
 
   @Test
   void staleOnlyAfterThreeHours() {
-    BakeLock.Holder h = new BakeLock.Holder("h", 1, START);
+    BakeLockHolder h = new BakeLockHolder("h", 1, START);
     assertThat(h.isStale(START.plus(Duration.ofHours(3)))).isFalse();
     assertThat(h.isStale(START.plus(Duration.ofHours(3)).plusSeconds(1))).isTrue();
     assertThat(h.isStale(START.plus(Duration.ofMinutes(5)))).isFalse();
@@ -34,12 +35,12 @@ class BakeLockHolderTest {
 
   @Test
   void abandonedOnlyWhenItsProcessOnThisHostHasEnded() {
-    BakeLock.Holder h = new BakeLock.Holder("ci-3", 77, START);
-    BakeLock.Processes none = pid -> Optional.empty();
-    BakeLock.Processes holderRuns = pid -> Optional.of(START.minusSeconds(2));
-    BakeLock.Processes startUnknown = pid -> Optional.of(Instant.MIN);
-    BakeLock.Processes pidReused = pid -> Optional.of(START.plus(Duration.ofMinutes(30)));
-    BakeLock.Processes startRoundedUp = pid -> Optional.of(START.plusSeconds(1));
+    BakeLockHolder h = new BakeLockHolder("ci-3", 77, START);
+    BakeLockHolder.Processes none = pid -> Optional.empty();
+    BakeLockHolder.Processes holderRuns = pid -> Optional.of(START.minusSeconds(2));
+    BakeLockHolder.Processes startUnknown = pid -> Optional.of(Instant.MIN);
+    BakeLockHolder.Processes pidReused = pid -> Optional.of(START.plus(Duration.ofMinutes(30)));
+    BakeLockHolder.Processes startRoundedUp = pid -> Optional.of(START.plusSeconds(1));
 
     assertThat(h.abandonedOn("ci-3", none)).isTrue();
     assertThat(h.abandonedOn("ci-3", pidReused)).isTrue();
@@ -53,17 +54,17 @@ class BakeLockHolderTest {
   void theRealProcessTableKnowsThisProcessAndNotAnEndedOne() throws Exception {
     Process ended = new ProcessBuilder("true").start();
     ended.waitFor();
-    BakeLock.Holder me = new BakeLock.Holder(BakeLock.localHost(), ProcessHandle.current().pid(), Instant.now());
-    BakeLock.Holder gone = new BakeLock.Holder(BakeLock.localHost(), ended.pid(), Instant.now());
+    BakeLockHolder me = new BakeLockHolder(BakeLockHolder.localHost(), ProcessHandle.current().pid(), Instant.now());
+    BakeLockHolder gone = new BakeLockHolder(BakeLockHolder.localHost(), ended.pid(), Instant.now());
 
-    assertThat(BakeLock.abandonedHere(me.toJson())).isFalse();
-    assertThat(BakeLock.abandonedHere(gone.toJson())).isTrue();
-    assertThat(BakeLock.abandonedHere("not a holder")).isFalse();
+    assertThat(BakeLockHolder.abandonedHere(me.toJson())).isFalse();
+    assertThat(BakeLockHolder.abandonedHere(gone.toJson())).isTrue();
+    assertThat(BakeLockHolder.abandonedHere("not a holder")).isFalse();
   }
 
   @Test
   void describesHolderAndAge() {
-    assertThat(new BakeLock.Holder("ci-3", 77, START).describe(START.plus(Duration.ofMinutes(5)).plusSeconds(3)))
+    assertThat(new BakeLockHolder("ci-3", 77, START).describe(START.plus(Duration.ofMinutes(5)).plusSeconds(3)))
         .isEqualTo("ci-3 pid 77 for 5m 3s (since 2026-11-22T10:00:00Z)");
   }
 }

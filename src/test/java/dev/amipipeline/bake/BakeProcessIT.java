@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.history.HistoryFile;
+import dev.amipipeline.testing.Await;
 import dev.amipipeline.testing.Ec2Seed;
 import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +60,8 @@ class BakeProcessIT {
       Process bake = Shell.start(Shell.amiCommand(ws.bake("--project", "demo", "--ssh-target",
           "127.0.0.1:" + silentSsh.getLocalPort())), moto.environment(), out, err);
       try {
-        await("Packer waits for SSH", bake, () -> read(err).contains("Waiting for SSH to become available"));
+        Await.until("Packer waits for SSH", Duration.ofMinutes(2), bake,
+            () -> read(err).contains("Waiting for SSH to become available"));
         assertThat(liveBuilders()).as("the builder instance runs").hasSize(1);
         assertThat(sigintIgnored(bake)).as("SIGINT is ignored by the process: this environment cannot test Ctrl-C")
             .isFalse();
@@ -107,7 +108,7 @@ class BakeProcessIT {
     Process first = Shell.start(Shell.amiCommand(ws.bake("--project", "demo")), moto.environment(), out, err);
     Shell.Result second;
     try {
-      await("the first bake is inside Packer", first, () -> Files.exists(reached));
+      Await.until("the first bake is inside Packer", Duration.ofMinutes(2), first, () -> Files.exists(reached));
 
       second = Shell.ami(moto.environment(), ws.bake("--project", "demo"));
 
@@ -166,16 +167,5 @@ class BakeProcessIT {
     String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
     String mask = status.lines().filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow().substring(7).strip();
     return (Long.parseUnsignedLong(mask, 16) & (1L << 1)) != 0; // bit n-1 is signal n; SIGINT is 2
-  }
-
-  /** Waits (at most two minutes) for {@code condition}; fails at once if {@code p} ended first. */
-  private static void await(String what, Process p, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (!condition.getAsBoolean()) {
-      assertThat(p.isAlive()).as(what + ": the process ended first (exit " + (p.isAlive() ? "" : p.exitValue()) + ")")
-          .isTrue();
-      assertThat(System.nanoTime()).as(what + " within two minutes").isLessThan(deadline);
-      Thread.sleep(100);
-    }
   }
 }

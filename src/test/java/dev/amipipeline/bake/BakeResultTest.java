@@ -21,7 +21,8 @@ class BakeResultTest {
         new BakeResult.RegionImage("us-east-1", "ami-0aaa", List.of("snap-1", "snap-2"), 3),
         new BakeResult.RegionImage("us-west-2", "ami-0bbb", List.of("snap-3"), 1)),
         INPUTS, "ami-785db401", COMMIT, "demo-20261122T200545Z-ad797545", "2026-11-22T20:05:45.123Z", 4, false,
-        List.of("IMDSv2 not recorded on ami-0aaa in us-east-1"));
+        List.of("IMDSv2 not recorded on ami-0aaa in us-east-1"),
+        "/home/me/.cache/ami-pipeline/logs/bake-demo-20261122T200545Z-ad797545.log");
   }
 
   @Test
@@ -49,7 +50,8 @@ class BakeResultTest {
     String text = twoRegions().toText();
     assertThat(text).startsWith("demo: baked ami-0aaa in 4s (local mode: not provisioned)")
         .contains("us-east-1", "ami-0aaa", "snap-1, snap-2", "us-west-2", "ami-0bbb", "snap-3", INPUTS, COMMIT,
-            "note     IMDSv2 not recorded");
+            "note     IMDSv2 not recorded")
+        .endsWith("\n  log      /home/me/.cache/ami-pipeline/logs/bake-demo-20261122T200545Z-ad797545.log");
   }
 
   @Test
@@ -60,6 +62,7 @@ class BakeResultTest {
     assertThat(json.path("images").get(0).path("snapshotIds").toString()).isEqualTo("[\"snap-1\",\"snap-2\"]");
     assertThat(json.path("inputs").asText()).isEqualTo(INPUTS);
     assertThat(json.path("seconds").asLong()).isEqualTo(4);
+    assertThat(json.path("log").asText()).isEqualTo("/home/me/.cache/ami-pipeline/logs/bake-demo-20261122T200545Z-ad797545.log");
 
     JsonNode failed = Json.STRICT.readTree(Json.write(new BakeResult.Failed("ml", "locked", ExitCode.LOCKED)));
     assertThat(failed.path("status").asText()).isEqualTo("failed");
@@ -81,9 +84,9 @@ class BakeResultTest {
   @Test
   void resultsCheckWhatTheyHold() {
     assertThatThrownBy(() -> new BakeResult.Baked("demo", List.of(), INPUTS, "ami-1", COMMIT, "n",
-        "2026-11-22T20:05:45Z", 1, true, List.of())).isInstanceOf(IllegalArgumentException.class);
+        "2026-11-22T20:05:45Z", 1, true, List.of(), "x.log")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new BakeResult.Baked("demo", twoRegions().images(), "short", "ami-1", COMMIT, "n",
-        "2026-11-22T20:05:45Z", 1, true, List.of())).isInstanceOf(IllegalArgumentException.class);
+        "2026-11-22T20:05:45Z", 1, true, List.of(), "x.log")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new BakeResult.Failed("ml", "x", ExitCode.OK)).isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -101,9 +101,27 @@ final class BakeWorkspace {
   }
 
   /** {@code bake} plus what points it at this workspace, then {@code more}. */
+  /** Where the workspace's bakes write their Packer logs. */
+  Path logs() {
+    return root.resolve("logs");
+  }
+
+  /** The one log a bake wrote. */
+  Path onlyLog() {
+    try (java.util.stream.Stream<Path> files = Files.list(logs())) {
+      List<Path> all = files.toList();
+      if (all.size() != 1) {
+        throw new IllegalStateException("expected one log in " + logs() + ", found " + all);
+      }
+      return all.get(0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   String[] bake(String... more) {
     List<String> args = new ArrayList<>(List.of("bake", "--template", template().toString(), "--projects-dir",
-        projects().toString(), "--history", history().toString()));
+        projects().toString(), "--history", history().toString(), "--log-dir", logs().toString()));
     args.addAll(List.of(more));
     return args.toArray(String[]::new);
   }

@@ -2,6 +2,7 @@ package dev.amipipeline.bake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.amipipeline.common.Elapsed;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

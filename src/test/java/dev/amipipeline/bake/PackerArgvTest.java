@@ -89,11 +89,11 @@ class PackerArgvTest {
       List<String> absent) {
     List<String> argv = PackerArgv.build("packer", PackerArgv.variables(spec), Path.of("/repo/packer/ami.pkr.hcl"));
 
-    assertThat(argv.subList(0, 3)).containsExactly("packer", "build", "-color=false");
+    assertThat(argv.subList(0, 4)).containsExactly("packer", "build", "-color=false", "-machine-readable");
     assertThat(argv.get(argv.size() - 1)).isEqualTo("/repo/packer/ami.pkr.hcl");
     assertThat(vars(argv)).containsAllEntriesOf(expected).doesNotContainKeys(absent.toArray(String[]::new));
-    // every argument but the first three and the template is a -var pair
-    assertThat(argv.size() - 4).isEqualTo(2 * vars(argv).size());
+    // every argument but the first four and the template is a -var pair
+    assertThat(argv.size() - 5).isEqualTo(2 * vars(argv).size());
   }
 
   @Test

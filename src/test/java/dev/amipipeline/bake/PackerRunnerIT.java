@@ -8,12 +8,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -53,32 +52,38 @@ class PackerRunnerIT {
   private static final String FAILING_TEMPLATE = localScript("fail", "echo about to fail", "exit 3");
 
   private final StringWriter progress = new StringWriter();
+  private final List<PackerLines.Line> lines = new CopyOnWriteArrayList<>();
 
   private PackerRunner runner() {
-    return new PackerRunner("packer", Map.of(), new PrintWriter(progress, true), Clock.systemUTC());
+    return new PackerRunner("packer", Map.of(), new PrintWriter(progress, true));
+  }
+
+  private PackerRunner.Outcome run(PackerRunner runner, Path dir, String template, Duration timeout) {
+    return runner.run(List.of("packer", "build", "-machine-readable", template), dir, timeout, lines::add);
   }
 
   private static Path template(Path dir, String text) throws Exception {
     return Files.writeString(dir.resolve("t.pkr.hcl"), text);
   }
 
+  /** What Packer said, as text. */
   private String printed() {
-    synchronized (progress) {
-      return progress.toString();
-    }
+    return lines.stream().map(PackerLines.Line::text).collect(Collectors.joining("\n"));
   }
 
   @Test
-  void streamsEveryLineWithTheBakePrefixAndKeepsPackersError(@TempDir Path dir) throws Exception {
-    PackerRunner.Outcome o = runner().run(List.of("packer", "build", "-color=false",
-        template(dir, FAILING_TEMPLATE).toString()), dir, Duration.ofMinutes(2), "demo", Instant.now());
+  void handsOnPackersMachineReadableOutputAsTextOfItsKindAndKeepsItsError(@TempDir Path dir) throws Exception {
+    PackerRunner.Outcome o = run(runner(), dir, template(dir, FAILING_TEMPLATE).toString(), Duration.ofMinutes(2));
 
     assertThat(o.exitCode()).isEqualTo(1);
     assertThat(o.succeeded()).isFalse();
-    assertThat(printed().lines().filter(l -> !l.isBlank()))
-        .isNotEmpty()
-        .allMatch(l -> l.matches("\\[bake demo \\d\\d:\\d\\d] .*"));
-    assertThat(printed()).contains("null.fail: about to fail");
+    assertThat(lines).anyMatch(l -> l.kind() == PackerLines.Kind.STEP
+        && l.text().startsWith("==> null.fail: Running local shell script: /"));
+    assertThat(lines).contains(new PackerLines.Line(PackerLines.Kind.MESSAGE, "    null.fail: about to fail"));
+    assertThat(lines).filteredOn(l -> l.kind() == PackerLines.Kind.ERROR).extracting(PackerLines.Line::text)
+        .anyMatch(t -> t.startsWith("Build 'null.fail' errored after "));
+    assertThat(printed()).doesNotContain("%!(PACKER_COMMA)").doesNotContainPattern("(?m)^\\d+,");
+    assertThat(o.tail()).containsSubsequence("    null.fail: about to fail", "==> Builds finished but no artifacts were created.");
     assertThat(PackerOutput.errorLine(o.tail())).contains("Script exited with non-zero exit status: 3.Allowed exit codes are: [0]");
   }
 
@@ -86,8 +91,8 @@ class PackerRunnerIT {
   void interruptLetsPackerCancelCleanlyAndWaitsForIt(@TempDir Path dir) throws Exception {
     PackerRunner runner = runner();
     String template = template(dir, WAITING_TEMPLATE).toString();
-    CompletableFuture<PackerRunner.Outcome> run = CompletableFuture.supplyAsync(() -> runner.run(
-        List.of("packer", "build", "-color=false", template), dir, Duration.ofMinutes(5), "demo", Instant.now()));
+    CompletableFuture<PackerRunner.Outcome> run = CompletableFuture.supplyAsync(() ->
+        run(runner, dir, template, Duration.ofMinutes(5)));
     awaitPrinted("null.wait: busy", run);
 
     runner.interrupt();
@@ -102,8 +107,7 @@ class PackerRunnerIT {
 
   @Test
   void theWatchdogStopsPackerTheSameGentleWay(@TempDir Path dir) throws Exception {
-    PackerRunner.Outcome o = runner().run(List.of("packer", "build", "-color=false",
-        template(dir, WAITING_TEMPLATE).toString()), dir, Duration.ofSeconds(3), "demo", Instant.now());
+    PackerRunner.Outcome o = run(runner(), dir, template(dir, WAITING_TEMPLATE).toString(), Duration.ofSeconds(3));
 
     assertThat(o.timedOut()).isTrue();
     assertThat(o.interrupted()).isFalse();
@@ -120,8 +124,8 @@ class PackerRunnerIT {
   void aLeftoverChildHoldingTheOutputCannotHangTheBake(@TempDir Path dir) throws Exception {
     PackerRunner runner = runner();
     String template = template(dir, WAITING_TEMPLATE.replace("echo busy", "echo busy; sleep 60")).toString();
-    CompletableFuture<PackerRunner.Outcome> run = CompletableFuture.supplyAsync(() -> runner.run(
-        List.of("packer", "build", "-color=false", template), dir, Duration.ofMinutes(5), "demo", Instant.now()));
+    CompletableFuture<PackerRunner.Outcome> run = CompletableFuture.supplyAsync(() ->
+        run(runner, dir, template, Duration.ofMinutes(5)));
     awaitPrinted("null.wait: busy", run);
 
     runner.interrupt();
@@ -140,12 +144,12 @@ class PackerRunnerIT {
   @Test
   void aMissingBinaryIsToolMissingWithHowToInstall(@TempDir Path dir) {
     PackerRunner missing = new PackerRunner(dir.resolve("no-packer").toString(), Map.of(),
-        new PrintWriter(progress, true), Clock.systemUTC());
+        new PrintWriter(progress, true));
     assertThatThrownBy(missing::version).isInstanceOf(AmiException.ToolMissing.class)
         .hasMessageStartingWith("packer not found: install it (Debian: apt-get install packer;")
         .hasMessageContaining("or pass --packer");
     assertThatThrownBy(() -> missing.run(List.of(dir.resolve("no-packer").toString(), "build"), dir,
-        Duration.ofMinutes(1), "demo", Instant.now())).isInstanceOf(AmiException.ToolMissing.class);
+        Duration.ofMinutes(1), lines::add)).isInstanceOf(AmiException.ToolMissing.class);
   }
 
   /** Waits (bounded) until Packer printed {@code text}; fails early if the run already ended. */

@@ -100,6 +100,7 @@ class PackerTemplateIT {
     List<String> argv = new ArrayList<>(PackerArgv.build("packer", PackerArgv.variables(build), TEMPLATE));
     argv.set(1, "validate");
     argv.remove("-color=false");
+    argv.remove("-machine-readable");
 
     Shell.Result r = Shell.run(argv, Map.of("CHECKPOINT_DISABLE", "1"), Duration.ofMinutes(1));
 

@@ -3,8 +3,11 @@ package dev.amipipeline.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amipipeline.testing.Cli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +18,18 @@ class MainTest {
     Cli.Result r = Cli.run("--help");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).contains("  bake ", "  launch ", "  prune ", "  list ", "Exit codes:", "3  another bake of the project holds the lock");
+  }
+
+  @Test
+  void helpNamesEveryCommandInItsOverview() {
+    StringWriter sink = new StringWriter();
+    Set<String> commands = Main.commandLine(new PrintWriter(sink), new PrintWriter(sink)).getSubcommands().keySet();
+
+    Cli.Result r = Cli.run("--help");
+
+    assertThat(commands).contains("bake", "launch", "prune", "list");
+    // The command list picocli adds names commands without "ami "; only the overview has these.
+    assertThat(commands).allSatisfy(name -> assertThat(r.out()).contains("  ami " + name + " "));
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.ec2.model.CreateFleetRequest;
 import software.amazon.awssdk.services.ec2.model.DefaultTargetCapacityType;
@@ -131,6 +132,33 @@ class Ec2RequestsTest {
     assertThat(overrides).extracting(o -> o.instanceTypeAsString() + "@" + o.subnetId() + "<" + o.maxPrice())
         .containsExactly("p3.2xlarge@subnet-0aaa1111<2", "p3.2xlarge@subnet-0bbb2222<2",
             "g5.xlarge@subnet-0aaa1111<2", "g5.xlarge@subnet-0bbb2222<2");
+  }
+
+  /** A project asking for GPUs: the chooser's types, cheapest first, are a fleet's overrides and the fallback order. */
+  @Test
+  void theChosenGpuTypesAreTheFleetsOverridesAndTheSingleInstanceFallback() {
+    Project gpus = project("ml", "ubuntu", """
+        {"gpus": "24GB+:1", "spot": true, "subnets": ["subnet-0aaa1111", "subnet-0bbb2222"]}""");
+    LaunchOptions four = new LaunchOptions(null, null, false, List.of(), List.of(), null, null, null, 4, null);
+    TypeChooser.Requirement need = new TypeChooser.Requirement(0, 0,
+        LaunchFixtures.request(gpus, four).gpuSpec(gpus), "x86_64");
+    List<String> chosen = TypeChooser.choose(TypeChooserTest.GPU_TYPES, need, TypeChooserTest.SPOT,
+        TypeChooser.TABLE_SIZE).typesInOrder();
+    LaunchPlan plan = LaunchPlanner.plan(gpus, four, chosen, LaunchFixtures.AMI, "/ami-pipeline/ml/ami-id",
+        LaunchFixtures.NOW);
+
+    CreateFleetRequest fleet = Ec2Requests.createFleet(plan, "lt-3", plan.market(), 4, false);
+
+    assertThat(chosen).containsExactly("g6.xlarge", "g5.xlarge", "g6.2xlarge", "g5.2xlarge", "g6e.xlarge",
+        "g7e.2xlarge");
+    assertThat(fleet.targetCapacitySpecification().defaultTargetCapacityType())
+        .isEqualTo(DefaultTargetCapacityType.SPOT);
+    assertThat(fleet.launchTemplateConfigs().get(0).overrides())
+        .extracting(o -> o.instanceTypeAsString() + "@" + o.subnetId())
+        .containsExactlyElementsOf(chosen.stream()
+            .flatMap(t -> Stream.of(t + "@subnet-0aaa1111", t + "@subnet-0bbb2222")).toList());
+    assertThat(plan.attempts()).extracting(LaunchPlan.Attempt::instanceType).startsWith("g6.xlarge", "g6.xlarge",
+        "g5.xlarge", "g5.xlarge", "g6.2xlarge");
   }
 
   @Test

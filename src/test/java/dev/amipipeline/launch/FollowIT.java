@@ -2,14 +2,13 @@ package dev.amipipeline.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.amipipeline.testing.Await;
 import dev.amipipeline.testing.Cli;
 import dev.amipipeline.testing.MotoServer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -99,32 +98,17 @@ class FollowIT extends EmulatedAws {
   }
 
   private Instance awaitInstance() {
-    await(() -> !Bakes.instances(aws).isEmpty(), "the launch");
+    Await.until("the launch", Duration.ofMinutes(1), () -> !Bakes.instances(aws).isEmpty());
     return Bakes.instances(aws).get(0);
   }
 
   /** Waits until the follower has read the log {@code n} more times, so it has seen what was put. */
   private void awaitPolls(int n) {
     long target = AwsCallLog.count("S3:GetObject") + 2L * n; // each poll reads job.log and exit-status.json
-    await(() -> AwsCallLog.count("S3:GetObject") >= target, n + " polls");
+    Await.until(n + " polls", Duration.ofMinutes(1), () -> AwsCallLog.count("S3:GetObject") >= target);
   }
 
   private void put(String key, String body) {
     s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString(body));
-  }
-
-  private static void await(BooleanSupplier done, String what) {
-    Instant end = Instant.now().plus(Duration.ofMinutes(1));
-    while (!done.getAsBoolean()) {
-      if (Instant.now().isAfter(end)) {
-        throw new AssertionError("gave up waiting for " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
   }
 }

@@ -5,6 +5,7 @@ import dev.amipipeline.project.ProjectRepository;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -32,6 +33,12 @@ final class LaunchFixtures {
 
   static LaunchOptions spot(BigDecimal maxPrice, boolean fallback) {
     return new LaunchOptions(true, maxPrice, fallback, List.of(), List.of(), null, null, null, 1, null);
+  }
+
+  /** A launch of {@code p} with these options and no other flag. */
+  static LaunchRequest request(Project p, LaunchOptions options) {
+    return new LaunchRequest(p.name(), options, null, null, null, null, false, false, false, false, false, false,
+        false, null, Duration.ofSeconds(5));
   }
 
   static LaunchPlan plan(Project p, LaunchOptions options) {

@@ -104,12 +104,18 @@ class LaunchIT extends EmulatedAws {
     AwsCallLog.stop();
 
     assertThat(r.exitCode()).as(r.err()).isZero();
-    // The root volume's size and device cost no DescribeImages.
-    assertThat(AwsCallLog.calls()).containsExactly("Ssm:GetParameter", "Ec2:RunInstances");
+    // ml asks for launch.gpus 24GB+:1: the chooser reads the types and their spot prices. The root
+    // volume's size and device cost no DescribeImages.
+    List<String> calls = AwsCallLog.calls();
+    assertThat(calls).startsWith("Ssm:GetParameter", "Ec2:DescribeInstanceTypes").endsWith("Ec2:RunInstances")
+        .containsOnly("Ssm:GetParameter", "Ec2:DescribeInstanceTypes", "Ec2:DescribeSpotPriceHistory",
+            "Ec2:RunInstances");
     Instance i = single();
     assertThat(i.iamInstanceProfile().arn()).endsWith("instance-profile/ami-pipeline-ml");
     assertThat(i.instanceLifecycle()).isEqualTo(InstanceLifecycleType.SPOT); // ml's launch.spot
-    assertThat(i.instanceTypeAsString()).isEqualTo("p3.2xlarge");
+    // moto gives every type one spot price: the smallest type with one 24GB GPU (A10G or L4), by name.
+    assertThat(i.instanceTypeAsString()).isEqualTo("g5.xlarge");
+    assertThat(r.err()).contains("instance types with GPUs '24GB+:1' (x86_64)", "<- chosen");
     assertThat(userData(i.instanceId())).isEqualTo("AMI_PROJECT=ml\n");
     List<Volume> volumes = aws.ec2().describeVolumes(b -> b.filters(Filter.builder().name("attachment.instance-id")
         .values(i.instanceId()).build())).volumes();

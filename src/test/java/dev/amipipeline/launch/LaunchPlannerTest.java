@@ -3,6 +3,7 @@ package dev.amipipeline.launch;
 import static dev.amipipeline.launch.LaunchFixtures.options;
 import static dev.amipipeline.launch.LaunchFixtures.plan;
 import static dev.amipipeline.launch.LaunchFixtures.project;
+import static dev.amipipeline.launch.LaunchFixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -120,11 +121,11 @@ class LaunchPlannerTest {
 
   @Test
   void spotOnlyFlagsOnAnOnDemandProjectAreBadInput() {
-    assertThatThrownBy(() -> new LaunchOptions(null, new BigDecimal("0.5"), false, List.of(), List.of(), null, null,
-        null, 1, null).checkAgainst(PLAIN))
+    assertThatThrownBy(() -> request(PLAIN, new LaunchOptions(null, new BigDecimal("0.5"), false, List.of(),
+        List.of(), null, null, null, 1, null)).checkAgainst(PLAIN))
         .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("--max-price").hasMessageContaining("--spot");
-    assertThatThrownBy(() -> new LaunchOptions(false, null, true, List.of(), List.of(), null, null, null, 1, null)
-        .checkAgainst(FULL))
+    assertThatThrownBy(() -> request(FULL, new LaunchOptions(false, null, true, List.of(), List.of(), null, null,
+        null, 1, null)).checkAgainst(FULL))
         .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("--on-demand-fallback");
   }
 }

@@ -457,7 +457,7 @@ class FirstBootIT {
     Shell.Result result;
     Instant start = Instant.now();
     try (FaultProxy proxy = FaultProxy.start(moto.endpoint(), 1)) {
-      proxy.configure(Map.of("deny_actions", List.of("S3:PUT")));
+      proxy.configure(Map.of("deny", List.of(Map.of("action", "S3:PUT", "code", "AccessDenied"))));
 
       result = boot(Map.of("AWS_ENDPOINT_URL", proxy.endpoint().toString()));
     }

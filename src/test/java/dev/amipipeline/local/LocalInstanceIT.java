@@ -1,57 +1,42 @@
 package dev.amipipeline.local;
 
+import static dev.amipipeline.local.LocalStack.host;
+import static dev.amipipeline.local.LocalStack.instanceIdIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
-import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.common.Json;
-import dev.amipipeline.testing.MotoServer;
+import dev.amipipeline.testing.Await;
 import dev.amipipeline.testing.Shell;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.ec2.model.Instance;
-import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 
 /**
  * {@code ami bake --local-root} and {@code ami launch --local} as a user runs them (the jar, as a
  * process, as root): the demo project baked once with its provisioners really running in a Debian
  * root under systemd-nspawn, then launched from that image under real systemd, its job cloned from
- * a git daemon on loopback and reporting to the emulator's S3.
- *
- * <p>The moto_server is this class's own and is not reset between tests (MotoExtension would
- * reset it and forget the bake every launch needs). No test reaches the network: the root cache
- * comes from scripts/test's prepare step, and the Debian mirror is pointed at a closed loopback
- * port, so a missing cache fails here instead of downloading.
+ * a git daemon on loopback and reporting to the emulator's S3 ({@link LocalStack}).
  */
 class LocalInstanceIT {
 
   static final String PROJECT = "demo";
-  static final String BUCKET = "ami-pipeline-demo-logs";
-  static final String NO_MIRROR = "http://127.0.0.1:9/debian";
-  static final Pattern INSTANCE_ID = Pattern.compile("\\bi-[0-9a-f]{8,17}\\b");
   static final Pattern METADATA = Pattern.compile("metadata service for (i-[0-9a-f]+) on http://127\\.0\\.0\\.1:(\\d+)");
 
   /** Prints a line and fails with 3. */
@@ -75,63 +60,30 @@ class LocalInstanceIT {
       sleep 600
       """;
 
+  @RegisterExtension static final LocalStack local = new LocalStack();
   @TempDir static Path tmp;
-  static MotoServer moto;
   static AwsClients aws;
   static JobServer jobs;
   static Path state;
-  static Path projects;
   static String hostPackagesBefore;
   static Shell.Result bake;
   static String amiId;
 
   @BeforeAll
   static void bakeTheDemoProjectLocally() throws IOException {
-    System.setProperty("aws.accessKeyId", MotoServer.ACCESS_KEY);
-    System.setProperty("aws.secretAccessKey", MotoServer.SECRET_KEY);
-    System.setProperty("aws.disableEc2Metadata", "true");
-    moto = MotoServer.start();
-    aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
-    aws.s3(aws.region()).createBucket(b -> b.bucket(BUCKET));
-    jobs = JobServer.start(tmp);
+    aws = local.aws;
+    jobs = local.jobs;
+    state = local.state;
     jobs.publish(EXITS_3);
-    state = tmp.resolve("state");
-    projects = Files.createDirectories(tmp.resolve("projects"));
     // The shipped demo project, but its job comes from the git daemon on loopback.
-    ObjectNode demo = (ObjectNode) Json.OUTPUT.readTree(Shell.REPO.resolve("packer/projects/demo.json").toFile());
-    ((ObjectNode) demo.get("run")).put("repo", jobs.url()).put("command", "./job.sh");
-    Files.writeString(projects.resolve("demo.json"), Json.OUTPUT.writeValueAsString(demo));
+    ObjectNode demo = local.projectFrom(Shell.REPO.resolve("packer/projects/demo.json"));
+    ((ObjectNode) demo.get("run")).put("command", "./job.sh");
+    local.addProject(PROJECT, demo);
     hostPackagesBefore = host("dpkg-query", "-W").out();
 
-    bake = ami("bake", "--project", PROJECT, "--local-root", "--history", tmp.resolve("ami-history.md").toString());
-
-    assertThat(bake.exitCode()).as("the local bake: %s", bake.err()).isZero();
-    amiId = aws.ssm().getParameter(b -> b.name("/ami-pipeline/" + PROJECT + "/ami-id")).parameter().value();
-  }
-
-  @AfterAll
-  static void stopServers() {
-    if (state != null) {
-      // Unpacked images hold absolute symlinks (/usr/bin/awk → /etc/alternatives/…): removed here, JUnit's
-      // own clean-up of the temporary folder would warn once for each of them.
-      host("rm", "-rf", "--one-file-system", state.toString());
-    }
-    if (jobs != null) {
-      jobs.close();
-    }
-    if (aws != null) {
-      aws.close();
-    }
-    if (moto != null) {
-      moto.close();
-    }
-  }
-
-  @AfterEach
-  void nothingIsLeftBehind() throws IOException {
-    assertThat(machineFolders()).as("machine folders").isEmpty();
-    assertThat(Leftovers.mentioning(state.toString())).as("processes of our machines").isEmpty();
-    assertThat(Leftovers.mounts(state.toString())).as("mounts of our machines").isEmpty();
+    LocalStack.Baked baked = local.bake(PROJECT);
+    bake = baked.result();
+    amiId = baked.amiId();
   }
 
   @Test
@@ -169,6 +121,9 @@ class LocalInstanceIT {
     assertThat(image.resolve("home/ubuntu/.ssh/authorized_keys")).as("the bake's key").doesNotExist();
     assertThat(image.resolve("etc/ssh/sshd_config.d/ami-pipeline-local.conf")).doesNotExist();
     assertThat(Files.readString(image.resolve("etc/ami-pipeline/env"))).isEqualTo("AMI_SSM_PREFIX=/ami-pipeline\n");
+    assertThat(image.resolve("etc/cloud/cloud.cfg.d/99-ami-pipeline.cfg")).as("for a cloud-init installed later")
+        .content().contains("\nallow_userdata: false\n");
+    assertThat(image.resolve("etc/default/locale")).as("a locale, as cloud images have").hasContent("LANG=C.UTF-8\n");
 
     assertThat(Path.of("/etc/systemd/system/ami-first-boot.service")).as("no unit on the host").doesNotExist();
     assertThat(Path.of("/opt/ami-pipeline")).as("no launcher on the host").doesNotExist();
@@ -180,38 +135,40 @@ class LocalInstanceIT {
   void aLocalLaunchRunsTheJobUnderSystemdReportsToS3AndExitsWithItsCode() throws IOException {
     jobs.publish(EXITS_3);
 
-    Shell.Result launch = ami("launch", "--project", PROJECT, "--local");
+    Shell.Result launch = local.ami("launch", "--project", PROJECT, "--local");
 
     assertThat(launch.exitCode()).as(launch.err()).isEqualTo(3);
     String instanceId = instanceIdIn(launch.out());
     assertThat(launch.out()).contains("the job says hello from " + instanceId + " as root",
         "ended: exit code 3 (exited)");
     String results = "runs/" + PROJECT + "/" + instanceId + "/";
-    assertThat(s3Text(results + "job.log")).contains("the job says hello from " + instanceId + " as root");
-    JsonNode status = Json.OUTPUT.readTree(s3Text(results + "exit-status.json"));
+    assertThat(local.s3Text(results + "job.log")).contains("the job says hello from " + instanceId + " as root");
+    JsonNode status = Json.OUTPUT.readTree(local.s3Text(results + "exit-status.json"));
     assertThat(status.get("exitCode").asInt()).isEqualTo(3);
     assertThat(status.get("reason").asText()).isEqualTo("exited");
     assertThat(status.get("instanceId").asText()).isEqualTo(instanceId);
     assertThat(status.get("amiId").asText()).isEqualTo(amiId);
 
-    assertThat(userData(instanceId)).as("the emulator's instance has the one line").isEqualTo("AMI_PROJECT=demo\n");
+    assertThat(local.userData(instanceId)).as("the emulator's instance has the one line")
+        .isEqualTo("AMI_PROJECT=demo\n");
     assertThat(instance(instanceId).state().nameAsString()).as("powered off = terminated").isEqualTo("terminated");
-    assertThat(launch.err()).contains(instanceId + " is down (systemd-nspawn exit 0)");
+    assertThat(launch.err()).contains(instanceId + " is down (systemd-nspawn exit 0)")
+        .as("no cloud-init in this image: no seed").doesNotContain("the image has cloud-init");
   }
 
   @Test
   void aSpotInterruptionGivesTheJobSigtermAndIsReportedAsSuch() throws IOException {
     jobs.publish(TRAINS);
 
-    Shell.Result launch = ami("launch", "--project", PROJECT, "--local", "--spot", "--spot-interrupt-after", "3s",
+    Shell.Result launch = local.ami("launch", "--project", PROJECT, "--local", "--spot", "--spot-interrupt-after", "3s",
         "--follow", "--poll-interval-ms", "500");
 
     String instanceId = instanceIdIn(launch.out());
     String results = "runs/" + PROJECT + "/" + instanceId + "/";
-    JsonNode status = Json.OUTPUT.readTree(s3Text(results + "exit-status.json"));
+    JsonNode status = Json.OUTPUT.readTree(local.s3Text(results + "exit-status.json"));
     assertThat(status.get("reason").asText()).isEqualTo("spot-interruption");
     assertThat(status.get("exitCode").asInt()).as("the job's own code after SIGTERM").isEqualTo(143);
-    assertThat(s3Text(results + "job.log")).contains("training started", "SIGTERM: saving a checkpoint");
+    assertThat(local.s3Text(results + "job.log")).contains("training started", "SIGTERM: saving a checkpoint");
     assertThat(launch.out()).as("followed").contains("training started", "SIGTERM: saving a checkpoint",
         "exit code 143 (spot-interruption)");
     assertThat(launch.exitCode()).isEqualTo(143);
@@ -222,16 +179,17 @@ class LocalInstanceIT {
     jobs.publish(SLEEPS);
     Path out = tmp.resolve("killed.out");
     Path err = tmp.resolve("killed.err");
-    Process cli = Shell.start(Shell.amiCommand("launch", "--project", PROJECT, "--local"), environment(), out, err);
+    Process cli = Shell.start(local.amiCommand("launch", "--project", PROJECT, "--local"), local.environment(), out,
+        err);
 
     // Mid-boot: the metadata stand-in answers and the container's first processes run.
     Matcher metadata = METADATA.matcher("");
-    await("the instance to boot", Duration.ofMinutes(3), () -> METADATA.matcher(read(err)).find());
+    Await.until("the instance to boot", Duration.ofMinutes(3), () -> METADATA.matcher(read(err)).find());
     metadata.reset(read(err)).find();
     String instanceId = metadata.group(1);
     int port = Integer.parseInt(metadata.group(2));
     Path folder = state.resolve("machines").resolve(instanceId);
-    await("the container's processes", Duration.ofMinutes(1),
+    Await.until("the container's processes", Duration.ofMinutes(1),
         () -> Leftovers.treeOf(folder.toString()).stream().anyMatch(p -> p.command().contains("systemd-journald")));
     List<Leftovers.Proc> machine = Leftovers.treeOf(folder.toString());
     assertThat(machine).extracting(Leftovers.Proc::command).as("machine.sh, nspawn, the container's systemd")
@@ -241,7 +199,7 @@ class LocalInstanceIT {
     cli.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block
     assertThat(cli.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
-    await("the machine to be gone", Duration.ofSeconds(60),
+    Await.until("the machine to be gone", Duration.ofSeconds(60),
         () -> machine.stream().noneMatch(Leftovers.Proc::alive) && !Files.exists(folder));
     assertThat(Leftovers.mounts(instanceId)).isEmpty();
     assertThat(Path.of("/run/systemd/nspawn/propagate", instanceId)).doesNotExist();
@@ -250,52 +208,8 @@ class LocalInstanceIT {
 
   // --- running the CLI and reading what it left ---
 
-  static Map<String, String> environment() {
-    Map<String, String> env = new LinkedHashMap<>(moto.environment());
-    env.put("AMI_LOCAL_STATE", state.toString());
-    env.put("AMI_DEBIAN_MIRROR", NO_MIRROR);
-    return env;
-  }
-
-  /** The CLI as a process; the projects are this class's. */
-  static Shell.Result ami(String command, String... args) {
-    List<String> argv = new ArrayList<>(List.of(command, "--projects-dir", projects.toString()));
-    argv.addAll(List.of(args));
-    return Shell.run(Shell.amiCommand(argv.toArray(String[]::new)), environment(), Duration.ofMinutes(10));
-  }
-
-  static Shell.Result host(String... command) {
-    return Shell.run(List.of(command), Map.of(), Duration.ofMinutes(2));
-  }
-
-  static String instanceIdIn(String output) {
-    Matcher m = INSTANCE_ID.matcher(output);
-    assertThat(m.find()).as("an instance id in: %s", output).isTrue();
-    return m.group();
-  }
-
-  String s3Text(String key) {
-    return aws.s3(aws.region()).getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String();
-  }
-
-  static String userData(String instanceId) {
-    String value = aws.ec2().describeInstanceAttribute(b -> b.instanceId(instanceId)
-        .attribute(InstanceAttributeName.USER_DATA)).userData().value();
-    return new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
-  }
-
   static Instance instance(String instanceId) {
     return aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0);
-  }
-
-  static List<Path> machineFolders() throws IOException {
-    Path machines = state.resolve("machines");
-    if (!Files.isDirectory(machines)) {
-      return List.of();
-    }
-    try (Stream<Path> folders = Files.list(machines)) {
-      return folders.toList();
-    }
   }
 
   static boolean listening(int port) {
@@ -312,15 +226,6 @@ class LocalInstanceIT {
       return Files.readString(file);
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  /** Polls {@code condition} until it holds; fails naming {@code what} after {@code limit}. */
-  static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-    Instant end = Instant.now().plus(limit);
-    while (!condition.getAsBoolean()) {
-      assertThat(Instant.now()).as("waited %s for %s", limit, what).isBefore(end);
-      Thread.sleep(200);
     }
   }
 }

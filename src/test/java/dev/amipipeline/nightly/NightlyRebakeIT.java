@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +51,9 @@ class NightlyRebakeIT {
       }
       Map<String, String> env = new HashMap<>(moto.environment());
       env.put("AMI_PROJECTS_DIR", projects.toString());
-      List<String> nightly = List.of("scripts/nightly-rebake", "--history", history.toString());
+      Path logs = tmp.resolve("bake-logs");
+      List<String> nightly = List.of("scripts/nightly-rebake", "--history", history.toString(), "--log-dir",
+          logs.toString());
 
       Shell.Result first = Shell.run(nightly, env, Duration.ofMinutes(5));
 
@@ -65,6 +68,13 @@ class NightlyRebakeIT {
             .satisfies(i -> assertThat(tag(i, Tags.INPUTS)).as("baked tonight, not seeded").doesNotStartWith("seed-"));
       }
       int imagesAfterFirst = images(aws.ec2(), "demo").size() + images(aws.ec2(), "demo-b").size();
+      // each bake wrote Packer's full output where the workflow collects it
+      try (Stream<Path> files = Files.list(logs)) {
+        assertThat(files.map(f -> f.getFileName().toString()).sorted().toList())
+            .hasSize(2).satisfiesExactly(
+                f -> assertThat(f).matches("bake-demo-\\d{8}T\\d{6}Z-[0-9a-f]{8}\\.log"),
+                f -> assertThat(f).matches("bake-demo-b-\\d{8}T\\d{6}Z-[0-9a-f]{8}\\.log"));
+      }
 
       // Nothing changed: a second night must not need Packer at all.
       env.put("AMI_PACKER", tmp.resolve("no-packer-here").toString());

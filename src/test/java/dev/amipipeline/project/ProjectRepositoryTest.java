@@ -46,7 +46,8 @@ class ProjectRepositoryTest {
     Project ml = repo.load("ml");
     assertThat(ml.spec().bake().nvidiaDriver()).isTrue();
     assertThat(ml.spec().launch().spot()).isTrue();
-    assertThat(ml.spec().launch().instanceTypes()).containsExactly("p3.2xlarge", "g5.xlarge");
+    assertThat(ml.spec().launch().instanceTypes()).isEmpty();
+    assertThat(ml.spec().launch().gpus()).isEqualTo("24GB+:1");
     assertThat(ml.spec().run().logUri()).startsWith("s3://");
     Project demo = repo.load("demo");
     assertThat(demo.spec().bake().nvidiaDriver()).isFalse();
@@ -84,6 +85,9 @@ class ProjectRepositoryTest {
       negative timeout     | run.timeoutMinutes           | -5                      | run.timeoutMinutes: must be 0 (no timeout) or more
       bad env name         | run.env                      | {"1X": "v"}             | run.env.1X: is not a valid environment variable name
       bad subnet           | launch.subnets               | ["net-1"]               | launch.subnets[0]: 'net-1' is not a subnet id
+      bad GPU spec         | launch.gpus                  | "A100:x"                | launch.gpus: 'A100:x' is not a GPU spec (the count must be
+      GPUs and types       | launch.gpus                  | "A100:8"                | launch: give either instanceTypes or gpus
+      no types nor GPUs    | launch.instanceTypes         | []                      | launch.instanceTypes: missing: list at least one instance type, in order of preference (or ask for GPUs
       """)
   void rejectsBadValuesNamingTheField(String caseName, String path, String value, String expected)
       throws Exception {
@@ -95,6 +99,18 @@ class ProjectRepositoryTest {
     }
     parent.set(parts[parts.length - 1], MAPPER.readTree(value));
     assertThat(errorOf(MAPPER.writeValueAsString(root))).startsWith(FILE + ": ").contains(expected);
+  }
+
+  @Test
+  void gpusStandInForInstanceTypes() throws Exception {
+    ObjectNode root = (ObjectNode) MAPPER.readTree(VALID);
+    ((ObjectNode) root.get("launch")).remove("instanceTypes");
+    ((ObjectNode) root.get("launch")).put("gpus", "a10g:1");
+
+    Project p = parse(MAPPER.writeValueAsString(root));
+
+    assertThat(p.spec().launch().instanceTypes()).isEmpty();
+    assertThat(GpuSpec.parse(p.spec().launch().gpus())).isEqualTo(new GpuSpec("a10g:1", "a10g", null, 1));
   }
 
   @Test

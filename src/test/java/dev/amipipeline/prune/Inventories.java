@@ -1,5 +1,6 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.leftovers.LiveInstance;
 import dev.amipipeline.project.ProjectParameters.AmiVersion;
 import dev.amipipeline.project.Tags;
 import java.time.Instant;
@@ -20,7 +21,7 @@ final class Inventories {
 
   final List<Inventory.Image> images = new ArrayList<>();
   final List<Inventory.Snapshot> snapshots = new ArrayList<>();
-  final List<Inventory.Instance> instances = new ArrayList<>();
+  final List<LiveInstance> instances = new ArrayList<>();
   final List<Inventory.LaunchTemplateImage> templates = new ArrayList<>();
   final Map<String, List<AmiVersion>> versions = new LinkedHashMap<>();
   final Set<String> abandonedBakes = new HashSet<>();
@@ -65,19 +66,19 @@ final class Inventories {
   }
 
   Inventories instance(String id, String imageId, String state) {
-    instances.add(new Inventory.Instance(id, imageId, state, T0, Map.of(), null, List.of()));
+    instances.add(new LiveInstance(id, imageId, state, T0, Map.of(), null, List.of()));
     return this;
   }
 
   Inventories builder(String id, String project, Instant launched, String state, String keyName,
-      Inventory.SecurityGroup... groups) {
-    instances.add(new Inventory.Instance(id, "ami-base", state, launched, Map.of(Tags.BUILDER, project), keyName,
+      LiveInstance.SecurityGroup... groups) {
+    instances.add(new LiveInstance(id, "ami-base", state, launched, Map.of(Tags.BUILDER, project), keyName,
         List.of(groups)));
     return this;
   }
 
-  Inventories instanceWith(String id, String keyName, Inventory.SecurityGroup... groups) {
-    instances.add(new Inventory.Instance(id, "ami-other", "running", T0, Map.of(), keyName, List.of(groups)));
+  Inventories instanceWith(String id, String keyName, LiveInstance.SecurityGroup... groups) {
+    instances.add(new LiveInstance(id, "ami-other", "running", T0, Map.of(), keyName, List.of(groups)));
     return this;
   }
 

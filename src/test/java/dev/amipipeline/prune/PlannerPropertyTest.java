@@ -3,6 +3,7 @@ package dev.amipipeline.prune;
 import static dev.amipipeline.prune.Inventories.hour;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.amipipeline.leftovers.LiveInstance;
 import dev.amipipeline.project.ProjectParameters.AmiVersion;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.prune.Inventory.Image;
@@ -201,9 +202,9 @@ class PlannerPropertyTest {
       String state = List.of("completed", "completed", "pending", "error").get(r.nextInt(4));
       snapshots.add(new Inventory.Snapshot("snap-" + s, 8, hour(r.nextInt(12)), state, tags));
     }
-    List<Inventory.Instance> instances = new ArrayList<>();
+    List<LiveInstance> instances = new ArrayList<>();
     for (int i = r.nextInt(8); i > 0; i--) {
-      instances.add(new Inventory.Instance("i-" + i, randomImage(r, imageCount), STATES.get(r.nextInt(STATES.size())),
+      instances.add(new LiveInstance("i-" + i, randomImage(r, imageCount), STATES.get(r.nextInt(STATES.size())),
           hour(r.nextInt(12)), Map.of(), null, List.of()));
     }
     List<Inventory.LaunchTemplateImage> templates = new ArrayList<>();

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.amipipeline.prune.Inventory.SecurityGroup;
+import dev.amipipeline.leftovers.BuilderPlan;
+import dev.amipipeline.leftovers.LiveInstance.SecurityGroup;
 import dev.amipipeline.prune.Planner.Retention;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.ProjectPlan;
@@ -219,8 +220,8 @@ class PlannerTest {
         .builder("i-otherproject", "other", NOW.minus(Duration.ofHours(9)), "running", "packer_e")
         .instanceWith("i-app", "packer_b", shared);
     ProjectPlan p = plan(inv, 1).projects().get(0);
-    assertThat(p.staleBuilders()).extracting(b -> b.instance().id(), PrunePlan.BuilderPlan::keyPair,
-            PrunePlan.BuilderPlan::securityGroupIds)
+    assertThat(p.staleBuilders()).extracting(b -> b.instance().id(), BuilderPlan::keyPair,
+            BuilderPlan::securityGroupIds)
         .containsExactly(
             tuple("i-stale", "packer_a", List.of("sg-a")),
             tuple("i-stopped", null, List.of("sg-b")),
@@ -238,8 +239,8 @@ class PlannerTest {
         .abandonedBake("demo")
         .abandonedBake("other");
     ProjectPlan p = plan(inv, 1).projects().get(0);
-    assertThat(p.staleBuilders()).extracting(b -> b.instance().id(), PrunePlan.BuilderPlan::keyPair,
-            PrunePlan.BuilderPlan::securityGroupIds)
+    assertThat(p.staleBuilders()).extracting(b -> b.instance().id(), BuilderPlan::keyPair,
+            BuilderPlan::securityGroupIds)
         .as("launched after the plan was made: a bake that took over the lock meanwhile")
         .containsExactly(tuple("i-leaked", "packer_p", List.of("sg-p")));
     assertThat(plan(new Inventories().builder("i-young", "demo", NOW.minus(Duration.ofMinutes(3)), "running",

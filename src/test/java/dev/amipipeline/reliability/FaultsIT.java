@@ -181,6 +181,33 @@ class FaultsIT {
   }
 
   /**
+   * With --if-changed the bake asks EC2 for the current image. Only an answer that the image is gone
+   * means "bake a new one"; any other (here a refusal scoped to that one image, which moto cannot
+   * give, so the proxy answers it) leaves the bake unable to tell whether its inputs changed: it stops
+   * in one line with exit 1 before the lock, Packer or a new image.
+   */
+  @Test
+  void anIfChangedBakeRefusedTheCurrentImageStopsInsteadOfBakingAgain() {
+    Cli.Result first = cli("bake", "--project", "demo", "--history", history());
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    String current = parameter("/ami-pipeline/demo/ami-id");
+    proxy.configure(Map.of("deny", List.of(Map.of("action", "DescribeImages", "params", Map.of("ImageId.1", current),
+        "status", 403, "code", "UnauthorizedOperation",
+        "message", "You are not authorized to perform this operation."))));
+
+    Cli.Result again = cli("bake", "--project", "demo", "--if-changed", "--history", history());
+
+    assertThat(again.exitCode()).as(again.err()).isEqualTo(1);
+    assertThat(again.errLines()).filteredOn(l -> l.startsWith("ami: ")).singleElement().asString()
+        .startsWith("ami: access denied by AWS (Ec2 UnauthorizedOperation): You are not authorized");
+    assertThat(proxy.stats().path("denied").asInt()).as("the refusal was given").isPositive();
+    assertThat(projectImages()).containsExactly(current);
+    assertThat(parameter("/ami-pipeline/demo/ami-id")).isEqualTo(current);
+    assertThat(parameterOrNull("/ami-pipeline/demo/bake-lock")).isNull();
+    assertThat(liveBuilders()).isEmpty();
+  }
+
+  /**
    * The bake lock is created with Overwrite=false. When that call's answer is lost, the SDK's retry
    * finds the parameter existing; it holds our own holder value, so the lock is ours.
    */

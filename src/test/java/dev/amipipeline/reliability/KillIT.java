@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
-import dev.amipipeline.bake.BakeLock;
+import dev.amipipeline.leftovers.BakeLockHolder;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.prune.Inventory;
 import dev.amipipeline.prune.InventoryReader;
 import dev.amipipeline.prune.Planner;
 import dev.amipipeline.prune.PrunePlan;
+import dev.amipipeline.testing.Await;
 import dev.amipipeline.testing.EmulatorState;
 import dev.amipipeline.testing.FaultProxy;
 import dev.amipipeline.testing.MotoExtension;
@@ -32,7 +33,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,13 +113,14 @@ class KillIT {
           int k = random.nextInt(Math.min(left, 12));
           proxy.configure(Map.of("hold_after", Map.of("count", k, "actions", REMOVALS)));
           prune = startPrune(proxy, moto, kill);
-          await("removal " + (k + 1) + " of run " + kill + " is in flight", prune,
+          Await.until("removal " + (k + 1) + " of run " + kill + " is in flight", Duration.ofMinutes(2), prune,
               () -> proxy.stats().path("held").asInt() > 0);
           point = "after " + k + " of " + left + " removals";
         } else {
           int ms = random.nextInt(400);
           prune = startPrune(proxy, moto, kill);
-          await("run " + kill + " calls AWS", prune, () -> proxy.stats().path("total").asInt() > 0);
+          Await.until("run " + kill + " calls AWS", Duration.ofMinutes(2), prune,
+              () -> proxy.stats().path("total").asInt() > 0);
           Thread.sleep(ms);
           point = ms + " ms into reading the inventory (nothing left to remove)";
         }
@@ -167,13 +168,14 @@ class KillIT {
       command.addAll(pids);
       assertThat(Shell.run(command, Map.of(), Duration.ofSeconds(10)).exitCode()).isZero();
       assertThat(bake.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      awaitGone(tree);
+      tree.forEach(p -> Await.until("process " + p.pid() + " to end", Duration.ofSeconds(30),
+          () -> !p.isAlive()));
     }
     List<Instance> leaked = liveBuilders();
     assertThat(leaked).hasSize(1);
     assertThat(packerKeyPairs()).hasSize(1);
     assertThat(packerGroups()).hasSize(1);
-    assertThat(BakeLock.abandonedHere(lockValue())).as("the lock names a process that no longer runs").isTrue();
+    assertThat(BakeLockHolder.abandonedHere(lockValue())).as("the lock names a process that no longer runs").isTrue();
 
     Shell.Result prune = Shell.ami(moto.environment(), "prune", "--project", "demo", "--history",
         tmp.resolve("ami-history.md").toString());
@@ -242,7 +244,8 @@ class KillIT {
     Process bake = Shell.start(Shell.amiCommand("bake", "--project", "demo", "--ssh-target",
             "127.0.0.1:" + silentSsh.getLocalPort(), "--history", tmp.resolve("ami-history.md").toString()),
         moto.environment(), tmp.resolve("killed-bake.out"), err);
-    await("Packer waits for SSH", bake, () -> read(err).contains("Waiting for SSH to become available"));
+    Await.until("Packer waits for SSH", Duration.ofMinutes(2), bake,
+        () -> read(err).contains("Waiting for SSH to become available"));
     assertThat(liveBuilders()).as("the builder instance runs").hasSize(1);
     return bake;
   }
@@ -309,23 +312,6 @@ class KillIT {
       return Files.exists(file) ? Files.readString(file) : "";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void awaitGone(List<ProcessHandle> processes) throws InterruptedException {
-    for (ProcessHandle p : processes) {
-      p.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> p).join();
-      assertThat(p.isAlive()).as("process " + p.pid() + " was killed").isFalse();
-    }
-  }
-
-  /** Waits (at most two minutes) for {@code condition}; fails at once if {@code p} ended first. */
-  private static void await(String what, Process p, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (!condition.getAsBoolean()) {
-      assertThat(p.isAlive()).as(what + ": the process ended first").isTrue();
-      assertThat(System.nanoTime()).as(what + " within two minutes").isLessThan(deadline);
-      Thread.sleep(20);
     }
   }
 }

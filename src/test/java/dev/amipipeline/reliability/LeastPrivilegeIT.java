@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
-import dev.amipipeline.bake.BakeLock;
+import dev.amipipeline.leftovers.BakeLockHolder;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.testing.Ec2Seed;
 import dev.amipipeline.testing.EmulatorState;
@@ -84,7 +84,10 @@ class LeastPrivilegeIT {
     assertDenied(denied, "baker", "ec2:DescribeLaunchTemplates");
   }
 
-  /** Every launch path: one instance (spot, waited for), a fleet, a launch template, the type chooser. */
+  /**
+   * Every launch path: one instance (spot, waited for), a fleet, a launch template, the type chooser
+   * (on demand, and for GPUs by spot price).
+   */
   @Test
   void launchNeedsNothingButTheLaunchPolicy() {
     String ami = RecordedBakes.seedOne(aws, "demo", "demo-1").amiId();
@@ -95,7 +98,8 @@ class LeastPrivilegeIT {
         background(launcher, "launch", "--project", "demo", "--spot", "--wait"),
         background(launcher, "launch", "--project", "demo", "--count", "2"),
         background(launcher, "launch", "--project", "demo", "--template-only"),
-        background(launcher, "launch", "--project", "demo", "--cpu", "2", "--memory", "2048", "--list"));
+        background(launcher, "launch", "--project", "demo", "--cpu", "2", "--memory", "2048", "--list"),
+        background(launcher, "launch", "--project", "demo", "--gpus", "24GB+:1", "--spot", "--list"));
     Shell.Result outside = Shell.ami(launcher, "prune", "--keep", "1", "--history", history());
     launches.forEach(CompletableFuture::join);
     iam.relax();
@@ -155,7 +159,7 @@ class LeastPrivilegeIT {
   private String leakedBuilderOfAKilledBake() throws Exception {
     Process ended = new ProcessBuilder("true").start();
     ended.waitFor();
-    String lock = new BakeLock.Holder(BakeLock.localHost(), ended.pid(), Instant.now().minus(Duration.ofMinutes(5)))
+    String lock = new BakeLockHolder(BakeLockHolder.localHost(), ended.pid(), Instant.now().minus(Duration.ofMinutes(5)))
         .toJson();
     aws.ssm().putParameter(b -> b.name("/ami-pipeline/demo/bake-lock").value(lock).type(ParameterType.STRING));
     aws.ec2().createKeyPair(b -> b.keyName("packer_6b035bc4"));

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * scripts/lib/aws-proxy.py on a free loopback port in front of one test's moto_server: it counts
  * requests per action and per resource, records chosen requests, and injects faults on the wire
- * (throttling answers, resets, lost answers, answers held while the client is killed).
+ * (throttling answers, resets, lost answers, answers held while the client is killed, EC2 errors for
+ * chosen requests).
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -79,7 +80,7 @@ public final class FaultProxy implements AutoCloseable {
     control("POST", "/__proxy/config", JSON.valueToTree(settings).toString());
   }
 
-  /** No faults, nothing held; counters and recordings kept. */
+  /** No faults, nothing held or denied; counters and recordings kept. */
   public void calm() {
     Map<String, Object> calm = new LinkedHashMap<>();
     calm.put("fail_rate", 0);
@@ -87,6 +88,7 @@ public final class FaultProxy implements AutoCloseable {
     calm.put("lost_rate", 0);
     calm.put("agent_rates", Map.of());
     calm.put("hold_after", null);
+    calm.put("deny", List.of());
     configure(calm);
   }
 

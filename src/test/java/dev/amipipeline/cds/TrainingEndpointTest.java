@@ -1,4 +1,4 @@
-package dev.amipipeline.cli;
+package dev.amipipeline.cds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,6 +47,19 @@ class TrainingEndpointTest {
     assertThat(aws.ec2().describeLaunchTemplates().launchTemplates().get(0).defaultVersionNumber()).isEqualTo(1L);
     assertThat(aws.ec2().waiter().waitUntilImageAvailable(b -> b.imageIds("ami-12345678")).matched().response())
         .isPresent();
+  }
+
+  @Test
+  void launchTemplateAndFleetAnswersParse() {
+    assertThat(aws.ec2().createLaunchTemplate(b -> b.launchTemplateName("cds")).launchTemplate().launchTemplateId())
+        .isEqualTo("lt-12345678");
+    assertThat(aws.ec2().createLaunchTemplateVersion(b -> b.launchTemplateId("lt-12345678")).launchTemplateVersion()
+        .versionNumber()).isEqualTo(1L);
+    assertThat(aws.ec2().describeLaunchTemplateVersions(b -> b.launchTemplateId("lt-12345678"))
+        .launchTemplateVersions().get(0).launchTemplateData().imageId()).isEqualTo("ami-12345678");
+    var fleet = aws.ec2().createFleet(b -> b.type("instant"));
+    assertThat(fleet.fleetId()).isEqualTo("fleet-12345678");
+    assertThat(fleet.instances().get(0).instanceIds()).containsExactly("i-12345678");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.amipipeline.cli;
+package dev.amipipeline.cds;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A loopback stand-in for AWS used only by {@code ami cds-training}: it answers each call with a
+ * A loopback stand-in for AWS used only by {@link CdsTraining}: it answers each call with a
  * small well-formed response, so the training run loads the classes that parse answers (XML and
  * JSON readers, the model classes and their builders) as well as those that send requests. A real
  * command spends about a tenth of a second on these at its first call when they are not archived.
@@ -39,20 +39,47 @@ final class TrainingEndpoint implements AutoCloseable {
       <placement><availabilityZone>us-east-1a</availabilityZone></placement><privateIpAddress>10.0.0.1</privateIpAddress>\
       <tagSet><item><key>ami-pipeline:project</key><value>cds</value></item></tagSet></item>""";
 
+  private static final String TEMPLATE = """
+      <launchTemplateId>lt-12345678</launchTemplateId><launchTemplateName>cds</launchTemplateName>\
+      <defaultVersionNumber>1</defaultVersionNumber><latestVersionNumber>1</latestVersionNumber>""";
+
+  private static final String TEMPLATE_VERSION = """
+      <launchTemplateId>lt-12345678</launchTemplateId><versionNumber>1</versionNumber>\
+      <launchTemplateData><imageId>ami-12345678</imageId></launchTemplateData>""";
+
   /** EC2 and STS answers by action; any other action gets {@code <return>true</return>}. */
-  private static final Map<String, String> QUERY_BODIES = Map.of(
-      "DescribeImages", "<imagesSet>" + IMAGE + "</imagesSet>",
-      "DescribeSnapshots", "<snapshotSet><item><snapshotId>snap-12345678</snapshotId><volumeSize>8</volumeSize>"
-          + "<status>completed</status><startTime>2026-01-01T00:00:00.000Z</startTime><ownerId>123456789012</ownerId>"
-          + "<tagSet><item><key>ami-pipeline:project</key><value>cds</value></item></tagSet></item></snapshotSet>",
-      "DescribeInstances", "<reservationSet><item><reservationId>r-12345678</reservationId><instancesSet>" + INSTANCE
-          + "</instancesSet></item></reservationSet>",
-      "RunInstances", "<reservationId>r-12345678</reservationId><instancesSet>" + INSTANCE + "</instancesSet>",
-      "DescribeLaunchTemplates", "<launchTemplates><item><launchTemplateId>lt-12345678</launchTemplateId>"
-          + "<launchTemplateName>cds</launchTemplateName><defaultVersionNumber>1</defaultVersionNumber>"
-          + "<latestVersionNumber>1</latestVersionNumber></item></launchTemplates>",
-      "GetCallerIdentity", "<GetCallerIdentityResult><Account>123456789012</Account>"
-          + "<Arn>arn:aws:iam::123456789012:user/cds</Arn><UserId>CDS</UserId></GetCallerIdentityResult>");
+  private static final Map<String, String> QUERY_BODIES = Map.ofEntries(
+      Map.entry("DescribeImages", "<imagesSet>" + IMAGE + "</imagesSet>"),
+      Map.entry("DescribeSnapshots", "<snapshotSet><item><snapshotId>snap-12345678</snapshotId>"
+          + "<volumeSize>8</volumeSize><status>completed</status><startTime>2026-01-01T00:00:00.000Z</startTime>"
+          + "<ownerId>123456789012</ownerId>"
+          + "<tagSet><item><key>ami-pipeline:project</key><value>cds</value></item></tagSet></item></snapshotSet>"),
+      Map.entry("DescribeInstances", "<reservationSet><item><reservationId>r-12345678</reservationId><instancesSet>"
+          + INSTANCE + "</instancesSet></item></reservationSet>"),
+      Map.entry("RunInstances", "<reservationId>r-12345678</reservationId><instancesSet>" + INSTANCE
+          + "</instancesSet>"),
+      Map.entry("DescribeLaunchTemplates", "<launchTemplates><item>" + TEMPLATE + "</item></launchTemplates>"),
+      Map.entry("CreateLaunchTemplate", "<launchTemplate>" + TEMPLATE + "</launchTemplate>"),
+      Map.entry("CreateLaunchTemplateVersion", "<launchTemplateVersion>" + TEMPLATE_VERSION
+          + "</launchTemplateVersion>"),
+      Map.entry("DescribeLaunchTemplateVersions", "<launchTemplateVersionSet><item>" + TEMPLATE_VERSION
+          + "</item></launchTemplateVersionSet>"),
+      Map.entry("CreateFleet", "<fleetId>fleet-12345678</fleetId><errorSet/><fleetInstanceSet><item><instanceIds>"
+          + "<item>i-12345678</item></instanceIds><instanceType>t3.micro</instanceType><lifecycle>spot</lifecycle>"
+          + "</item></fleetInstanceSet>"),
+      Map.entry("DescribeInstanceTypes", "<instanceTypeSet><item><instanceType>g5.xlarge</instanceType>"
+          + "<currentGeneration>true</currentGeneration><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo>"
+          + "<memoryInfo><sizeInMiB>16384</sizeInMiB></memoryInfo><processorInfo><supportedArchitectures>"
+          + "<item>x86_64</item></supportedArchitectures></processorInfo><gpuInfo><gpus><item><name>A10G</name>"
+          + "<manufacturer>NVIDIA</manufacturer><count>1</count><memoryInfo><sizeInMiB>22888</sizeInMiB></memoryInfo>"
+          + "</item></gpus></gpuInfo><instanceStorageInfo><totalSizeInGB>250</totalSizeInGB></instanceStorageInfo>"
+          + "</item></instanceTypeSet>"),
+      Map.entry("DescribeSpotPriceHistory", "<spotPriceHistorySet><item><instanceType>g5.xlarge</instanceType>"
+          + "<productDescription>Linux/UNIX</productDescription><spotPrice>0.4</spotPrice>"
+          + "<timestamp>2026-01-01T00:00:00.000Z</timestamp><availabilityZone>us-east-1a</availabilityZone></item>"
+          + "</spotPriceHistorySet>"),
+      Map.entry("GetCallerIdentity", "<GetCallerIdentityResult><Account>123456789012</Account>"
+          + "<Arn>arn:aws:iam::123456789012:user/cds</Arn><UserId>CDS</UserId></GetCallerIdentityResult>"));
 
   private static final String PARAMETER = """
       {"Name":"/ami-pipeline/cds/ami-id","Type":"String","Value":"ami-12345678","Version":1,\

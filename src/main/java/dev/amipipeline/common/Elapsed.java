@@ -1,20 +1,20 @@
-package dev.amipipeline.bake;
+package dev.amipipeline.common;
 
 import java.time.Duration;
 
-/** How durations read in bake output: a clock for the live prefix, words for results and ages. */
-final class Elapsed {
+/** How durations read in output: a clock for a bake's live prefix, words for results and ages. */
+public final class Elapsed {
 
   private Elapsed() {}
 
   /** {@code mm:ss}; minutes keep counting past 59 so the prefix keeps its width for two hours. */
-  static String clock(Duration d) {
+  public static String clock(Duration d) {
     long s = Math.max(0, d.getSeconds());
     return String.format("%02d:%02d", s / 60, s % 60);
   }
 
   /** {@code 42s}, {@code 5m 3s}, {@code 10m}, {@code 2h 5m}, {@code 3h}, {@code 3d 4h}: two units at most. */
-  static String words(Duration d) {
+  public static String words(Duration d) {
     long s = Math.max(0, d.getSeconds());
     if (s < 60) {
       return s + "s";

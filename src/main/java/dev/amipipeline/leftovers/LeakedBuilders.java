@@ -1,7 +1,5 @@
-package dev.amipipeline.prune;
+package dev.amipipeline.leftovers;
 
-import dev.amipipeline.project.Tags;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -20,15 +18,14 @@ public final class LeakedBuilders {
   private LeakedBuilders() {}
 
   /** Ends them; returns what could not be removed (resource id to reason), empty when all went. */
-  public static Map<String, String> end(Ec2Client ec2, String region, String project, Consumer<String> progress) {
-    List<Inventory.Instance> builders = InventoryReader.liveInstances(ec2,
-        InventoryReader.filter("tag:" + Tags.BUILDER, project));
+  public static Map<String, String> end(Ec2Client ec2, String project, Consumer<String> progress) {
+    List<LiveInstance> builders = LiveInstances.buildersOf(ec2, project);
     if (builders.isEmpty()) {
       return Map.of();
     }
-    List<PrunePlan.BuilderPlan> plans = Planner.builderPlans(builders, builders, InventoryReader.liveInstances(ec2));
-    PrunePlan plan = new PrunePlan(region,
-        List.of(new PrunePlan.ProjectPlan(project, 1, Duration.ZERO, List.of(), List.of(), plans)), List.of());
-    return new PruneExecutor(ec2, ec2, PARALLELISM, progress).execute(plan).failures();
+    List<BuilderPlan> plans = BuilderPlanner.plans(builders, builders, LiveInstances.all(ec2));
+    Removals removals = new Removals(progress);
+    new LeftoverRemover(ec2, PARALLELISM, removals).endBuilders(plans);
+    return removals.failures();
   }
 }

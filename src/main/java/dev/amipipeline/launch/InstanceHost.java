@@ -1,0 +1,38 @@
+package dev.amipipeline.launch;
+
+import dev.amipipeline.aws.AwsClients;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * Somewhere other than EC2 that boots the instance a launch started: this machine while an emulator
+ * plays EC2 ({@code ami launch --local}). The launch itself is the same RunInstances with the one
+ * line of user-data; the host then boots what the emulator launched, so its first-boot unit runs the
+ * job for real, and follows the job as {@code --follow} does on AWS.
+ */
+public interface InstanceHost {
+
+  /**
+   * How the booted instance runs.
+   *
+   * @param logUri where the instance ships its log: the baked run configuration's
+   * @param followed the log is shown as it comes (so the instance ships it more often than its default)
+   * @param spotNotice when the spot interruption notice appears, counted from the boot; null = never
+   * @param poll how often the job's log is read while the instance runs
+   */
+  record Job(String logUri, boolean followed, Duration spotNotice, Duration poll) {}
+
+  /** What this machine needs to boot instances (root, tools); checked before any AWS call. */
+  void requireReady();
+
+  /** What can be wrong before anything is launched (where the log goes, the image): exit 2, nothing changed. */
+  void check(AwsClients aws, LaunchPlan plan, String logUri);
+
+  /**
+   * Boots the launched instance here and follows its job until it has reported and powered off; the
+   * emulator's instance is terminated on every way out, as EC2 does after a power-off.
+   *
+   * @param jobLines gets each line of the job's log as it reaches S3
+   */
+  JobResult run(AwsClients aws, LaunchReport launched, Job job, Consumer<String> jobLines);
+}

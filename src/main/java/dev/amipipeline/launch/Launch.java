@@ -1,0 +1,214 @@
+package dev.amipipeline.launch;
+
+import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Report;
+import dev.amipipeline.project.ParameterNames;
+import dev.amipipeline.project.Project;
+import dev.amipipeline.project.ProjectParameters;
+import dev.amipipeline.project.RunConfig;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * One {@code ami launch}, start to end: check the request against the project, read the recorded
+ * AMI, pick the instance types, plan, then one of: the type table ({@code --list}), EC2's dry-run
+ * check, the launch template, or the launch itself (RunInstances or an instant fleet), waited for
+ * and its job followed when asked; with an {@link InstanceHost} the instance boots there.
+ */
+public final class Launch {
+
+  /** Where a launch writes while it runs; its result is what {@link #run} returns. */
+  public interface Output {
+    /** A progress line (stderr). */
+    void progress(String line);
+
+    /** The instances started, before their job is followed: text output shows them now. */
+    void launched(LaunchReport report);
+
+    /** One line of the followed job's log. */
+    void jobLine(String line);
+  }
+
+  /** The result to print and the command's exit code (a followed job's own). */
+  public record Outcome(Report report, int exitCode) {
+    static Outcome of(Report report) {
+      return new Outcome(report, report.exitCode().code());
+    }
+
+    static Outcome followed(LaunchReport launch, JobResult job) {
+      return new Outcome(new FollowedLaunch(launch.withJob(job)), job.jobExitCode());
+    }
+  }
+
+  private final Supplier<AwsClients> connect;
+  private final String ssmPrefix;
+  private final Output output;
+  private final Clock clock;
+  private final InstanceHost host;
+
+  /**
+   * @param connect opens the AWS clients, after every check that needs none (bad input never waits
+   *     on credentials); they are closed when the launch ends
+   * @param host where {@code --local} boots the instance; null when not asked for
+   */
+  public Launch(Supplier<AwsClients> connect, String ssmPrefix, Output output, Clock clock, InstanceHost host) {
+    this.connect = connect;
+    this.ssmPrefix = ssmPrefix;
+    this.output = output;
+    this.clock = clock;
+    this.host = host;
+  }
+
+  /** @param project the request's project, loaded; null only with {@code --list} and no project */
+  public Outcome run(LaunchRequest request, Project project) {
+    if (request.list()) {
+      request.checkList(project);
+      try (AwsClients aws = connect.get()) {
+        return Outcome.of(ChoiceReport.of(choose(aws, request, project)));
+      }
+    }
+    request.checkAgainst(project);
+    if (request.local()) {
+      localHost().requireReady();
+    }
+    try (AwsClients aws = connect.get()) {
+      ProjectParameters parameters = new ProjectParameters(aws.ssm(), new ParameterNames(ssmPrefix, project.name()));
+      LaunchPlan plan = plan(aws, parameters, request, project);
+      if (request.dryRun()) {
+        return Outcome.of(new LaunchDryRun(aws.ec2()).check(plan, request.templateOnly()));
+      }
+      if (request.templateOnly()) {
+        return Outcome.of(new LaunchTemplates(aws.ec2()).createOrUpdate(plan));
+      }
+      return request.local()
+          ? launchOnHost(aws, parameters, request, project, plan)
+          : launchOnEc2(aws, parameters, request, project, plan);
+    }
+  }
+
+  private LaunchPlan plan(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project) {
+    String amiId = recordedAmi(parameters, aws, request);
+    ParameterNames names = parameters.names();
+    return LaunchPlanner.plan(project, request.options(), instanceTypes(aws, request, project), amiId,
+        request.amiVersion() == null ? names.amiId() : names.amiIdVersion(request.amiVersion()), clock.instant());
+  }
+
+  private Outcome launchOnEc2(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project,
+      LaunchPlan plan) {
+    Ec2Launch ec2 = new Ec2Launch(aws.ec2(), output::progress);
+    if (plan.placementGroup() != null) {
+      ec2.ensurePlacementGroup(plan.placementGroup());
+    }
+    LaunchReport report = start(ec2, request, plan);
+    if (!request.follow()) {
+      return Outcome.of(report);
+    }
+    output.launched(report);
+    String instanceId = report.instanceIds().get(0);
+    S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), logUri(parameters, project), plan.project(), instanceId,
+        () -> ec2.describe(List.of(instanceId)).stream().map(LaunchedInstance::state).findFirst().orElse("terminated"));
+    output.progress("following " + files.logUri());
+    JobResult job = new JobLogFollower(files, output::jobLine, output::progress, clock)
+        .follow(instanceId, request.pollInterval(), d -> Thread.sleep(d.toMillis()));
+    return Outcome.followed(report, job);
+  }
+
+  /**
+   * {@code --local}: the host's checks first (nothing launched on bad input), then the emulator's
+   * RunInstances, the instance booted on the host, its job followed through S3. Without
+   * {@code --follow} the log is shown when the instance has powered off.
+   */
+  private Outcome launchOnHost(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project,
+      LaunchPlan plan) {
+    String logUri = logUri(parameters, project);
+    host.check(aws, plan, logUri);
+    // Worded as the host words its own progress.
+    LaunchReport report = start(new Ec2Launch(aws.ec2(), line -> output.progress("ami: " + line)), request, plan);
+    output.launched(report);
+    List<String> collected = new ArrayList<>();
+    Consumer<String> jobLines = request.follow() ? output::jobLine : collected::add;
+    JobResult job = host.run(aws, report,
+        new InstanceHost.Job(logUri, request.follow(), request.spotNotice(), request.pollInterval()), jobLines);
+    collected.forEach(output::jobLine);
+    return Outcome.followed(report, job);
+  }
+
+  /** RunInstances for one instance, an instant fleet for more; then waits for them when the request does. */
+  private static LaunchReport start(Ec2Launch ec2, LaunchRequest request, LaunchPlan plan) {
+    Ec2Launch.Launched launched = plan.fleet()
+        ? ec2.fleet(plan, UUID.randomUUID().toString().substring(0, 8))
+        : ec2.single(plan);
+    List<LaunchedInstance> instances = launched.instances();
+    if (request.waitsUntilRunning() && !instances.isEmpty()) {
+      instances = ec2.waitRunning(instances.stream().map(LaunchedInstance::instanceId).toList());
+    }
+    return new LaunchReport(plan.project(), plan.amiId(), request.amiVersion(), launched.fleetId(), plan.count(),
+        instances, launched.notes(), launched.errors(), null);
+  }
+
+  private InstanceHost localHost() {
+    if (host == null) {
+      throw new IllegalStateException("--local needs an instance host");
+    }
+    return host;
+  }
+
+  /** The instance uploads where the baked run configuration says; the project file may have moved on. */
+  private static String logUri(ProjectParameters parameters, Project project) {
+    return parameters.runConfigJson().map(RunConfig::fromJson).map(RunConfig::logUri)
+        .orElse(project.spec().run().logUri());
+  }
+
+  /** The AMI the launch uses: the current or the asked-for version of ami-id; none means bake first. */
+  private static String recordedAmi(ProjectParameters parameters, AwsClients aws, LaunchRequest request) {
+    String project = request.project();
+    String where = " in " + aws.region().id();
+    Long version = request.amiVersion();
+    if (version == null) {
+      return parameters.currentAmiId().orElseThrow(() -> new AmiException.BadInput("project " + project
+          + " has no baked AMI" + where + " (" + parameters.names().amiId() + " is missing): run 'ami bake --project "
+          + project + "' first"));
+    }
+    return parameters.amiId(version).orElseThrow(() -> new AmiException.BadInput("there is no version "
+        + version + " of " + parameters.names().amiId() + where + ": pick a recorded version (ami list --project "
+        + project + ") or run 'ami bake --project " + project + "'"));
+  }
+
+  /** The types to try in order: the one asked for, the chooser's for --cpu/--memory or GPUs, else the project's. */
+  private List<String> instanceTypes(AwsClients aws, LaunchRequest request, Project project) {
+    if (request.instanceType() != null) {
+      return List.of(request.instanceType());
+    }
+    if (request.choosesTypes(project)) {
+      TypeChooser.Choice choice = choose(aws, request, project);
+      output.progress(ChoiceReport.of(choice).toText());
+      return choice.typesInOrder();
+    }
+    return project.spec().launch().instanceTypes();
+  }
+
+  /**
+   * Cheapest fitting types for the image's architecture, by spot price with --spot, else the
+   * on-demand estimate. DescribeInstanceTypes has no GPU filters: the chooser filters all types.
+   */
+  private TypeChooser.Choice choose(AwsClients aws, LaunchRequest request, Project project) {
+    String architecture = project == null ? "x86_64" : project.spec().bake().baseImage().architecture();
+    LaunchRequest.Size size = request.size();
+    TypeChooser.Requirement need = new TypeChooser.Requirement(size == null ? 0 : size.cpu(),
+        size == null ? 0 : size.memoryMib(), request.gpuSpec(project), architecture);
+    InstanceTypeCatalog catalog = new InstanceTypeCatalog(aws.ec2());
+    List<TypeChooser.TypeInfo> all = catalog.all();
+    Boolean spot = request.options().spot();
+    boolean spotPrices = spot != null ? spot : project != null && project.spec().launch().spot();
+    TypeChooser.Pricing pricing = spotPrices
+        ? catalog.spotPrices(TypeChooser.fitting(all, need).stream().map(TypeChooser.TypeInfo::name).toList(),
+            clock.instant())
+        : new TypeChooser.OnDemandEstimate();
+    return TypeChooser.choose(all, need, pricing, TypeChooser.TABLE_SIZE);
+  }
+}

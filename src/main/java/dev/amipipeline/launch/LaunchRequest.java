@@ -1,0 +1,202 @@
+package dev.amipipeline.launch;
+
+import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Durations;
+import dev.amipipeline.project.GpuSpec;
+import dev.amipipeline.project.Project;
+import dev.amipipeline.project.ProjectValidator;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything one {@code ami launch} was asked, as plain values, and every rule its flags follow:
+ * combinations that cannot work are exit 2 before the project is read or AWS is called (the compact
+ * constructor); rules that need the project's defaults are {@link #checkAgainst}. A new flag is a
+ * new component here, with its rules beside the others.
+ *
+ * @param project the project to launch; null only with {@code list}
+ * @param options what the instances are like (market, network, count, placement)
+ * @param instanceType {@code --instance-type}, or null
+ * @param size {@code --cpu}/{@code --memory}: the type chooser picks the types; null = not asked
+ * @param gpus {@code --gpus} as typed: the type chooser picks types with these GPUs; null = the project's
+ * @param amiVersion the version of the ami-id parameter to launch; null = the current one
+ * @param list print the cheapest fitting types and launch nothing
+ * @param dryRun print the requests and let EC2 check them; launch nothing
+ * @param templateOnly create or update the project's launch template instead of launching
+ * @param waitRunning wait until the instances run
+ * @param follow stream the job's log until it ends; the command exits with the job's code
+ * @param local boot the launched instance on this machine
+ * @param endpointGiven the command talks to an endpoint given with --endpoint-url (an emulator)
+ * @param spotInterruptAfter with {@code local}: when the spot notice appears after boot, as typed
+ * @param pollInterval how often a followed job's log is read
+ */
+public record LaunchRequest(
+    String project,
+    LaunchOptions options,
+    String instanceType,
+    Size size,
+    String gpus,
+    Long amiVersion,
+    boolean list,
+    boolean dryRun,
+    boolean templateOnly,
+    boolean waitRunning,
+    boolean follow,
+    boolean local,
+    boolean endpointGiven,
+    String spotInterruptAfter,
+    Duration pollInterval) {
+
+  /** {@code --cpu N --memory MIB}: the least a type must have. */
+  public record Size(int cpu, long memoryMib) {}
+
+  private static final Pattern KEY_OR_PROFILE = Pattern.compile("^[\\w+=,.@ -]{1,255}$");
+
+  public LaunchRequest {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(pollInterval, "pollInterval");
+    int count = options.count();
+    if (gpus != null) {
+      try {
+        GpuSpec.parse(gpus);
+      } catch (GpuSpec.Invalid e) {
+        throw new AmiException.BadInput("--gpus " + e.getMessage());
+      }
+      if (instanceType != null) {
+        throw new AmiException.BadInput("--gpus picks the instance types, --instance-type names one: drop either");
+      }
+    }
+    if (list) {
+      if (size == null && gpus == null && project == null) {
+        throw nothingToList("");
+      }
+      if (templateOnly || waitRunning || follow || dryRun || count != 1) {
+        throw new AmiException.BadInput("--list only prints the type table; drop --template-only, --wait, --follow,"
+            + " --dry-run and --count");
+      }
+    } else {
+      if (project == null) {
+        throw new AmiException.BadInput("--project is required to launch (or use --cpu N --memory MIB --list)");
+      }
+      if (count < 1) {
+        throw new AmiException.BadInput("--count must be at least 1, was " + count);
+      }
+      if (amiVersion != null && amiVersion < 1) {
+        throw new AmiException.BadInput("--ami-version must be 1 or more, was " + amiVersion);
+      }
+      if (options.maxPrice() != null && options.maxPrice().signum() <= 0) {
+        throw new AmiException.BadInput("--max-price must be a positive price in USD per hour, was "
+            + options.maxPrice());
+      }
+      if (templateOnly && (waitRunning || follow || count != 1 || options.placement() != null)) {
+        throw new AmiException.BadInput("--template-only only writes the launch template; drop --wait, --follow,"
+            + " --count and --placement");
+      }
+      if (follow && count != 1) {
+        throw new AmiException.BadInput("--follow streams one instance's log; launch with --count 1");
+      }
+      if (dryRun && (waitRunning || follow)) {
+        throw new AmiException.BadInput("--dry-run launches nothing, so there is nothing to --wait for or --follow");
+      }
+      if (local && (count != 1 || templateOnly || dryRun || options.placement() != null)) {
+        throw new AmiException.BadInput("--local boots one instance on this machine; drop --count, --template-only,"
+            + " --dry-run and --placement");
+      }
+      if (local && !endpointGiven) {
+        throw new AmiException.BadInput("--local boots the instance on this machine against a local emulator: add"
+            + " --endpoint-url (e.g. eval \"$(scripts/local-aws env)\")");
+      }
+      if (spotInterruptAfter != null) {
+        if (!local) {
+          throw new AmiException.BadInput("--spot-interrupt-after simulates the notice for a local instance:"
+              + " add --local");
+        }
+        Durations.parse(spotInterruptAfter, "--spot-interrupt-after");
+      }
+      if (pollInterval.isZero() || pollInterval.isNegative()) {
+        throw new AmiException.BadInput("--poll-interval-ms must be positive");
+      }
+      check("--instance-type", instanceType, ProjectValidator.INSTANCE_TYPE, "an instance type like g5.xlarge");
+      for (String subnet : options.subnets()) {
+        check("--subnet", subnet, ProjectValidator.SUBNET, "a subnet id like subnet-0abc1234");
+      }
+      for (String group : options.securityGroups()) {
+        check("--security-group", group, ProjectValidator.SECURITY_GROUP, "a security group id like sg-0abc1234");
+      }
+      check("--key-name", options.keyName(), KEY_OR_PROFILE, "a key pair name");
+      check("--iam-instance-profile", options.iamInstanceProfile(), KEY_OR_PROFILE, "an instance profile name");
+      check("--root-device", options.rootDevice(), RootDevice.DEVICE, "a device name like /dev/sda1 or /dev/xvda");
+    }
+    if (size != null && (size.cpu() < 1 || size.memoryMib() < 1)) {
+      throw new AmiException.BadInput("--cpu and --memory must be at least 1, were " + size.cpu() + " and "
+          + size.memoryMib());
+    }
+  }
+
+  private static void check(String option, String value, Pattern pattern, String expected) {
+    if (value != null && !pattern.matcher(value).matches()) {
+      throw new AmiException.BadInput(option + " '" + value + "' is not " + expected);
+    }
+  }
+
+  /** The rules that need the project's defaults; exit 2 before any AWS call. */
+  public void checkAgainst(Project p) {
+    if (options.spotFor(p)) {
+      return;
+    }
+    String why = options.spot() == null ? " (project " + p.name() + " launches on demand; add --spot)" : "";
+    if (options.maxPrice() != null) {
+      throw new AmiException.BadInput("--max-price applies to spot launches only" + why);
+    }
+    if (options.onDemandFallback()) {
+      throw new AmiException.BadInput("--on-demand-fallback applies to spot launches only" + why);
+    }
+    if (spotInterruptAfter != null) {
+      throw new AmiException.BadInput("--spot-interrupt-after interrupts a spot instance: add --spot (project "
+          + p.name() + " launches on demand)");
+    }
+  }
+
+  /**
+   * The GPUs the type chooser looks for: {@code --gpus}, else the project's {@code launch.gpus};
+   * none when {@code --instance-type} names the type.
+   *
+   * @param p the project; null only with {@code --list}
+   */
+  public GpuSpec gpuSpec(Project p) {
+    if (instanceType != null) {
+      return null;
+    }
+    String spec = gpus != null ? gpus : p == null ? null : p.spec().launch().gpus();
+    return spec == null ? null : GpuSpec.parse(spec);
+  }
+
+  /** Whether the type chooser picks the types: for --cpu/--memory or GPUs, unless --instance-type names one. */
+  public boolean choosesTypes(Project p) {
+    return instanceType == null && (size != null || gpuSpec(p) != null);
+  }
+
+  /** {@code --list} without --cpu/--memory or --gpus needs a project that asks for GPUs. */
+  public void checkList(Project p) {
+    if (!choosesTypes(p)) {
+      throw nothingToList(instanceType != null ? " (--instance-type names the type)"
+          : p == null ? "" : " (project " + p.name() + " names its instance types)");
+    }
+  }
+
+  private static AmiException.BadInput nothingToList(String why) {
+    return new AmiException.BadInput("--list prints the cheapest types for --cpu N --memory MIB and/or --gpus SPEC"
+        + why + ": add them");
+  }
+
+  /** When a local spot instance gets its interruption notice, counted from its boot; null = never. */
+  public Duration spotNotice() {
+    return spotInterruptAfter == null ? null : Durations.parse(spotInterruptAfter, "--spot-interrupt-after");
+  }
+
+  /** Launches that wait for running instances: asked to, or to follow the job, or to boot it here. */
+  boolean waitsUntilRunning() {
+    return waitRunning || follow || local;
+  }
+}

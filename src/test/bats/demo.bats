@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# scripts/demo for real, as a new user runs it: the whole story, in few enough lines to read.
+# As root with systemd-nspawn (scripts/test) the image is provisioned and boots here; the first run
+# on a machine also builds the local root once.
+
+setup() {
+  repo="$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)"
+}
+
+@test "the demo tells the whole story in at most 150 lines (250 when it first builds the local root)" {
+  out="$BATS_TEST_TMPDIR/demo.out"
+  demo_status=0
+  "$repo/scripts/demo" >"$out" 2>&1 || demo_status=$?
+  run cat "$out" # shown when the test fails
+  [ "$demo_status" -eq 0 ]
+
+  count="$(wc -l <"$out")"
+  limit=150
+  grep -q '^\[local-root\] ' "$out" && limit=250
+  echo "# scripts/demo: $count lines (at most $limit)" >&3
+  [ "$count" -le "$limit" ]
+
+  # plain lines: no terminal codes when the output is not a terminal
+  if grep -q $'\e' "$out"; then
+    echo "terminal codes in the output"
+    return 1
+  fi
+
+  # the story: a bake that shows its steps and names its log, the unchanged rebake, the launch, list, prune
+  grep -q '^\[bake demo [0-9][0-9]:[0-9][0-9]\] ==> amazon-ebs.image: Launching a source AWS instance' "$out"
+  grep -q "^ami: Packer's full output: .*/bake-demo-.*\.log$" "$out"
+  grep -q '^demo: baked ami-' "$out"
+  grep -q '^demo: unchanged, ami-' "$out"
+  grep -q '^AMI_PROJECT=demo$' "$out"
+  grep -q 'current (ami-id v3)' "$out"
+  grep -q '^1 image deregistered, 1 snapshot deleted' "$out"
+  # what the package managers print stays in the logs
+  if grep -E 'Selecting previously unselected|Preparing to unpack|update-alternatives|I: Retrieving' "$out"; then
+    return 1
+  fi
+
+  if grep -q '^Local instances: the image is provisioned for real' "$out"; then
+    grep -q '^\[bake demo [0-9:]*\]     amazon-ebs.image: 10-git: installed git version' "$out"
+    grep -q '^hello from i-' "$out"
+    grep -q '^job on i-.* ended: exit code 0 (exited)' "$out"
+  fi
+}

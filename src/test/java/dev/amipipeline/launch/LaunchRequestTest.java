@@ -1,0 +1,126 @@
+package dev.amipipeline.launch;
+
+import static dev.amipipeline.launch.LaunchFixtures.options;
+import static dev.amipipeline.launch.LaunchFixtures.project;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.amipipeline.common.AmiException;
+import dev.amipipeline.project.Project;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The rules of launch's flags, without the command line: each broken rule is one BadInput naming the fix. */
+class LaunchRequestTest {
+
+  private static final Project ON_DEMAND = project("plain", "ubuntu", """
+      {"instanceTypes": ["t3.micro"]}""");
+  private static final Duration POLL = Duration.ofSeconds(5);
+
+  @Test
+  void aPlainLaunchIsValidAndWaitsOnlyWhenItMust() {
+    LaunchRequest plain = new LaunchRequest("plain", options(), null, null, null, null, false, false, false, false,
+        false, false, false, null, POLL);
+    LaunchRequest followed = new LaunchRequest("plain", options(), null, null, null, null, false, false, false, false,
+        true, false, false, null, POLL);
+
+    assertThat(plain.waitsUntilRunning()).isFalse();
+    assertThat(followed.waitsUntilRunning()).isTrue();
+    assertThat(plain.spotNotice()).isNull();
+  }
+
+  @Test
+  void listingNeedsASizeAndNothingThatLaunches() {
+    assertThatThrownBy(() -> new LaunchRequest(null, options(), null, null, null, null, true, false, false, false,
+        false, false, false, null, POLL))
+        .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("add them");
+    assertThatThrownBy(() -> new LaunchRequest(null, options(), null, new LaunchRequest.Size(2, 1024), null, null, true,
+        true, false, false, false, false, false, null, POLL))
+        .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("--list only prints the type table");
+    assertThat(new LaunchRequest(null, options(), null, new LaunchRequest.Size(2, 1024), null, null, true, false, false,
+        false, false, false, false, null, POLL).project()).isNull();
+  }
+
+  @Test
+  void aSizeOfNothingIsRefused() {
+    assertThatThrownBy(() -> new LaunchRequest(null, options(), null, new LaunchRequest.Size(0, 1024), null, null, true,
+        false, false, false, false, false, false, null, POLL))
+        .isInstanceOf(AmiException.BadInput.class).hasMessage("--cpu and --memory must be at least 1, were 0 and 1024");
+  }
+
+  @Test
+  void aLocalLaunchNeedsAnEmulatorAndOneInstance() {
+    assertThatThrownBy(() -> new LaunchRequest("plain", options(), null, null, null, null, false, false, false, false,
+        false, true, false, null, POLL))
+        .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("add --endpoint-url");
+    LaunchOptions two = new LaunchOptions(null, null, false, List.of(), List.of(), null, null, null, 2, null);
+    assertThatThrownBy(() -> new LaunchRequest("plain", two, null, null, null, null, false, false, false, false, false,
+        true, true, null, POLL))
+        .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("drop --count");
+  }
+
+  @Test
+  void theSpotNoticeIsForALocalSpotInstance() {
+    assertThatThrownBy(() -> new LaunchRequest("plain", options(), null, null, null, null, false, false, false, false,
+        false, false, true, "10s", POLL))
+        .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("add --local");
+    LaunchRequest local = new LaunchRequest("plain", options(), null, null, null, null, false, false, false, false,
+        false, true, true, "10s", POLL);
+
+    assertThat(local.spotNotice()).isEqualTo(Duration.ofSeconds(10));
+    assertThatThrownBy(() -> local.checkAgainst(ON_DEMAND))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--spot-interrupt-after interrupts a spot instance: add --spot (project plain launches on demand)");
+  }
+
+  @Test
+  void namesAreCheckedBeforeAnythingIsAsked() {
+    LaunchOptions badKey = new LaunchOptions(null, null, false, List.of(), List.of(), "no/slash", null, null, 1, null);
+    assertThatThrownBy(() -> new LaunchRequest("plain", badKey, null, null, null, null, false, false, false, false,
+        false, false, false, null, POLL))
+        .isInstanceOf(AmiException.BadInput.class).hasMessage("--key-name 'no/slash' is not a key pair name");
+  }
+
+  private static final Project GPUS = project("gpus", "ubuntu", """
+      {"gpus": "24GB+:1"}""");
+
+  private static LaunchRequest gpus(String instanceType, String gpus, boolean list) {
+    return new LaunchRequest(list ? null : "gpus", options(), instanceType, null, gpus, null, list, false, false, false,
+        false, false, false, null, POLL);
+  }
+
+  @Test
+  void aBadGpuSpecIsRefusedNamingItAndTheForms() {
+    assertThatThrownBy(() -> gpus(null, "A100:x", false))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--gpus 'A100:x' is not a GPU spec (the count must be a whole number from 1 to 999); use"
+            + " NAME:COUNT (A100:8), MEM+:COUNT (24GB+:1), NAME (L4) or COUNT (1)");
+    assertThatThrownBy(() -> gpus("g5.xlarge", "A10G:1", false))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--gpus picks the instance types, --instance-type names one: drop either");
+  }
+
+  @Test
+  void theFlagOverridesTheProjectsGpusAndAnInstanceTypeOverridesBoth() {
+    assertThat(gpus(null, "A100:8", false).gpuSpec(GPUS).text()).isEqualTo("A100:8");
+    assertThat(gpus(null, null, false).gpuSpec(GPUS).text()).isEqualTo("24GB+:1");
+    assertThat(gpus(null, null, false).choosesTypes(GPUS)).isTrue();
+    assertThat(gpus(null, null, false).choosesTypes(ON_DEMAND)).isFalse();
+    assertThat(gpus("g5.xlarge", null, false).gpuSpec(GPUS)).isNull();
+    assertThat(gpus("g5.xlarge", null, false).choosesTypes(GPUS)).isFalse();
+  }
+
+  @Test
+  void listingAProjectsGpusNeedsNoFlag() {
+    LaunchRequest list = new LaunchRequest("gpus", options(), null, null, null, null, true, false, false, false, false,
+        false, false, null, POLL);
+
+    list.checkList(GPUS);
+    assertThatThrownBy(() -> list.checkList(ON_DEMAND))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--list prints the cheapest types for --cpu N --memory MIB and/or --gpus SPEC (project plain"
+            + " names its instance types): add them");
+    gpus(null, "1", true).checkList(null);
+  }
+}

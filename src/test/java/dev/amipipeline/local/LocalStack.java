@@ -1,0 +1,178 @@
+package dev.amipipeline.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.AwsSettings;
+import dev.amipipeline.common.Json;
+import dev.amipipeline.project.ParameterNames;
+import dev.amipipeline.project.ProjectParameters;
+import dev.amipipeline.testing.MotoServer;
+import dev.amipipeline.testing.Shell;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+
+/**
+ * What the local-instance tests run against, one per test class ({@code @RegisterExtension static}):
+ * the class's own moto_server (not reset between tests: every launch needs the class's bake), the
+ * log bucket, the job's repository on a git daemon on loopback, a state folder for local images and
+ * machines, a projects folder, and the CLI as a process (the jar, as root) pointed at all of it.
+ * After each test it checks that no machine folder, process or mount is left.
+ *
+ * <p>No test reaches the network: the root cache comes from scripts/test's prepare step, and the
+ * Debian mirror is pointed at a closed loopback port, so a missing cache fails the bake instead of
+ * downloading.
+ */
+final class LocalStack implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+
+  static final String BUCKET = "ami-pipeline-demo-logs";
+  static final String NO_MIRROR = "http://127.0.0.1:9/debian";
+  static final Pattern INSTANCE_ID = Pattern.compile("\\bi-[0-9a-f]{8,17}\\b");
+
+  /** A bake's output and the AMI id it recorded. */
+  record Baked(Shell.Result result, String amiId) {}
+
+  private Path dir;
+  private MotoServer moto;
+  AwsClients aws;
+  JobServer jobs;
+  /** The local images and machines ($AMI_LOCAL_STATE). */
+  Path state;
+  Path projects;
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    System.setProperty("aws.accessKeyId", MotoServer.ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", MotoServer.SECRET_KEY);
+    System.setProperty("aws.disableEc2Metadata", "true");
+    dir = Files.createTempDirectory("ami-local-");
+    moto = MotoServer.start();
+    aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
+    aws.s3(aws.region()).createBucket(b -> b.bucket(BUCKET));
+    jobs = JobServer.start(dir);
+    state = dir.resolve("state");
+    projects = Files.createDirectories(dir.resolve("projects"));
+  }
+
+  /** The project file {@code source}, its job's repository the git daemon's; write it with {@link #addProject}. */
+  ObjectNode projectFrom(Path source) throws IOException {
+    ObjectNode project = (ObjectNode) Json.OUTPUT.readTree(source.toFile());
+    ((ObjectNode) project.get("run")).put("repo", jobs.url());
+    return project;
+  }
+
+  void addProject(String name, ObjectNode project) throws IOException {
+    Files.writeString(projects.resolve(name + ".json"), Json.OUTPUT.writeValueAsString(project));
+  }
+
+  /** {@code ami bake --project P --local-root}, which must succeed. */
+  Baked bake(String project) {
+    Shell.Result bake = ami("bake", "--project", project, "--local-root", "--history",
+        dir.resolve("ami-history.md").toString());
+    assertThat(bake.exitCode()).as("the local bake: %s", bake.err()).isZero();
+    return new Baked(bake, parameters(project).currentAmiId().orElseThrow());
+  }
+
+  /** The project's parameters under the default prefix. */
+  ProjectParameters parameters(String project) {
+    return new ProjectParameters(aws.ssm(), new ParameterNames(ParameterNames.DEFAULT_PREFIX, project));
+  }
+
+  Map<String, String> environment() {
+    Map<String, String> env = new LinkedHashMap<>(moto.environment());
+    env.put("AMI_LOCAL_STATE", state.toString());
+    env.put("AMI_DEBIAN_MIRROR", NO_MIRROR);
+    return env;
+  }
+
+  /** The CLI as a process, with this stack's projects. */
+  Shell.Result ami(String command, String... args) {
+    return Shell.run(amiCommand(command, args), environment(), Duration.ofMinutes(10));
+  }
+
+  List<String> amiCommand(String command, String... args) {
+    List<String> argv = new ArrayList<>(List.of(command, "--projects-dir", projects.toString()));
+    argv.addAll(List.of(args));
+    return Shell.amiCommand(argv.toArray(String[]::new));
+  }
+
+  static Shell.Result host(String... command) {
+    return Shell.run(List.of(command), Map.of(), Duration.ofMinutes(2));
+  }
+
+  static String instanceIdIn(String output) {
+    Matcher m = INSTANCE_ID.matcher(output);
+    assertThat(m.find()).as("an instance id in: %s", output).isTrue();
+    return m.group();
+  }
+
+  String s3Text(String key) {
+    return aws.s3(aws.region()).getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String();
+  }
+
+  /** The user-data as the emulator holds it for the instance. */
+  String userData(String instanceId) {
+    String value = aws.ec2().describeInstanceAttribute(b -> b.instanceId(instanceId)
+        .attribute(InstanceAttributeName.USER_DATA)).userData().value();
+    return new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+  }
+
+  List<Path> machineFolders() {
+    Path machines = state.resolve("machines");
+    if (!Files.isDirectory(machines)) {
+      return List.of();
+    }
+    try (Stream<Path> folders = Files.list(machines)) {
+      return folders.toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** After every test: no machine folder, process or mount of ours is left. */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    assertThat(machineFolders()).as("machine folders").isEmpty();
+    assertThat(Leftovers.mentioning(state.toString())).as("processes of our machines").isEmpty();
+    assertThat(Leftovers.mounts(state.toString())).as("mounts of our machines").isEmpty();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    try {
+      if (jobs != null) {
+        jobs.close();
+      }
+      if (aws != null) {
+        aws.close();
+      }
+    } finally {
+      if (moto != null) {
+        moto.close();
+      }
+      if (dir != null) {
+        // Unpacked images hold absolute symlinks (/usr/bin/awk → /etc/alternatives/…), which Java's tree
+        // walks would follow out of the folder.
+        host("rm", "-rf", "--one-file-system", dir.toString());
+      }
+    }
+  }
+}
