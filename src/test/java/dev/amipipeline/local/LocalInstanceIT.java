@@ -137,10 +137,8 @@ class LocalInstanceIT {
 
     Shell.Result launch = local.ami("launch", "--project", PROJECT, "--local");
 
-    assertThat(launch.exitCode()).as(launch.err()).isEqualTo(3);
+    // What the instance reported, then what the CLI made of it.
     String instanceId = instanceIdIn(launch.out());
-    assertThat(launch.out()).contains("the job says hello from " + instanceId + " as root",
-        "ended: exit code 3 (exited)");
     String results = local.resultsOf(PROJECT, instanceId);
     assertThat(local.s3Text(results + "job.log")).contains("the job says hello from " + instanceId + " as root");
     JsonNode status = Json.OUTPUT.readTree(local.s3Text(results + "exit-status.json"));
@@ -152,6 +150,9 @@ class LocalInstanceIT {
     assertThat(results).isEqualTo(run + instanceId + "/");
     assertThat(status.get("attempt").asInt()).isEqualTo(1);
     assertThat(Json.OUTPUT.readTree(local.s3Text(run + "run.json")).get("state").asText()).isEqualTo("failed (code 3)");
+    assertThat(launch.exitCode()).as(launch.err()).isEqualTo(3);
+    assertThat(launch.out()).contains("the job says hello from " + instanceId + " as root",
+        "ended: exit code 3 (exited)");
 
     assertThat(local.userData(instanceId)).as("the emulator's instance has the one line")
         .isEqualTo("AMI_PROJECT=demo\n");
