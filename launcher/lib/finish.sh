@@ -1,40 +1,56 @@
 # shellcheck shell=bash
-# The end of a run, whichever way it ends: exit-status.json, the uploads, the stamp that keeps a
-# finished job from running again, the power-off. Sourced by first-boot (and the bats tests),
-# never run.
+# The end of a run: exit-status.json, the last uploads (checkpoint, logs, exit status, run.json),
+# the stamp that keeps a finished job from running again, and the power-off. Sourced by first-boot
+# (and the bats tests), never run.
 
 # The exit code recorded when the job never started (the convention of GNU timeout).
 EXIT_SETUP_FAILED=125
 
 # Process-wide state, set by first-boot before any function here runs: its settings (paths, the
-# power-off command) and what is known of the run so far (finish reports whatever that is).
-declare -g status_file log_dir stamp poweroff_command scratch
-declare -g started_at instance_id ami_id log_destination terminate_on_exit
+# power-off command, how long uploads are retried) and what is known of the run so far (finish
+# reports whatever that is).
+declare -g status_file log_dir stamp poweroff_command scratch upload_retry_seconds
+declare -g started_at instance_id ami_id instance_type run_id attempt project nodes recovering
+declare -g log_destination run_uri terminate_on_exit job_started stopping run_statuses
 
-write_exit_status() {
-  local code="$1" reason="$2"
-  jq -n --argjson exitCode "$code" --arg reason "$reason" --arg startedAt "$started_at" \
+# exit_status_json CODE REASON: exit-status.json (the contract).
+exit_status_json() {
+  jq -nc --argjson exitCode "$1" --arg reason "$2" --arg startedAt "$started_at" \
     --arg endedAt "$(now_iso)" --arg instanceId "$instance_id" --arg amiId "$ami_id" \
+    --arg runId "$run_id" --argjson attempt "$attempt" --arg instanceType "$instance_type" \
     '{exitCode: $exitCode, reason: $reason, startedAt: $startedAt, endedAt: $endedAt,
-      instanceId: $instanceId, amiId: $amiId}' >"$status_file"
+      instanceId: $instanceId, amiId: $amiId, runId: $runId, attempt: $attempt, instanceType: $instanceType}'
 }
 
 # finish CODE REASON: reports the run and ends the script. REASON is one of exited, timeout,
-# spot-interruption, setup-failed (the exit-status.json contract).
+# spot-interruption, setup-failed, cancelled (the exit-status.json contract).
 finish() {
-  local code="$1" reason="$2"
-  write_exit_status "$code" "$reason" || log "error: writing $status_file failed"
+  local code="$1" reason="$2" status
+  # A setup that failed while the attempts were being counted waits for the count.
+  await_attempt
+  status="$(exit_status_json "$code" "$reason")"
+  # Uploaded from memory: a local copy that cannot be written costs nothing but this line.
+  printf '%s\n' "$status" >"$status_file" 2>/dev/null || log "error: writing $status_file failed"
   log "run ended: reason $reason, exit code $code"
+  set_upload_deadline "$upload_retry_seconds"
   if [[ -n "$log_destination" ]]; then
+    if [[ "$job_started" == true ]]; then
+      save_checkpoint || true
+    fi
     upload "the logs" "$log_destination" copy_logs "$log_dir" "$log_destination" || true
-    # Last, so its presence means the logs before it are complete.
-    upload exit-status.json "$log_destination" copy_file "$status_file" "${log_destination}exit-status.json" ||
-      log "the results are only on this instance, in $log_dir"
+    # After the logs, so its presence means the logs before it are complete.
+    if upload exit-status.json "$log_destination" put_json "$status" "${log_destination}exit-status.json"; then
+      if ends_run "$reason" "$recovering"; then
+        write_run_summary "$status" || true
+      fi
+    else
+      log "the exit status is only on this instance, in $status_file"
+    fi
   else
     log "no S3 location to upload to; the results are only on this instance, in $log_dir"
   fi
   case "$reason" in
-    exited | timeout)
+    exited | timeout | cancelled)
       # The job has had its run: later boots of this instance do nothing.
       printf '%s %s\n' "$(now_iso)" "$reason" >"$stamp"
       ;;
@@ -47,13 +63,30 @@ finish() {
     # EC2 will stop or hibernate the instance so the job can resume on restart; powering off here
     # (shutdown behaviour terminate) would end it for good.
     log "leaving the instance to EC2's spot $(spot_action "$scratch/spot")"
+  elif [[ "$stopping" == true ]]; then
+    log "the system is already stopping this instance"
   elif [[ "$terminate_on_exit" == true ]]; then
+    # Nothing is left to do when the power-off stops the unit.
+    trap - TERM
     power_off
   else
     log "terminateOnExit is false: the instance stays up"
   fi
   ((code == 0)) && exit 0
   exit 1
+}
+
+# write_run_summary STATUS: run.json beside the instances' folders, from the exit statuses under
+# the run's folder and this instance's own (STATUS), so the last node to end writes it whole.
+write_run_summary() {
+  local own="$1" statuses summary
+  run_exit_statuses "$run_uri" || {
+    log "run.json not written: the run's exit statuses could not be read"
+    return 1
+  }
+  statuses="$(jq -c --argjson own "$own" '[.[] | select(.instanceId != $own.instanceId)] + [$own]' <<<"$run_statuses")"
+  summary="$(run_summary "$statuses" "$run_id" "$project" "$nodes")"
+  upload run.json "$run_uri" put_json "$summary" "${run_uri}run.json"
 }
 
 power_off() {
@@ -69,7 +102,8 @@ setup_failed() {
 }
 
 # Before the run configuration is known there is nowhere to upload and no terminateOnExit to obey:
-# the instance stays up so the journal (journalctl -u ami-first-boot) can say what went wrong.
+# the instance stays up so the journal (journalctl -u ami-first-boot) and the console can say what
+# went wrong.
 cannot_start() {
   log "error: $*"
   log "nothing uploaded and no power-off: the run configuration is needed for both"

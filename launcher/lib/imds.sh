@@ -49,3 +49,23 @@ spot_notice() {
 spot_action() {
   jq -r '.action // "terminate"' "$1" 2>/dev/null || echo terminate
 }
+
+# imds_tag KEY: the instance tag's value, on stdout. Returns 1 when the instance has no such tag or
+# its tags are not in the metadata (launched without InstanceMetadataTags=enabled: both are 404),
+# 2 when the service did not answer.
+imds_tag() {
+  local code=0
+  imds_get "latest/meta-data/tags/instance/$1" "$scratch/tag" || code=$?
+  ((code == 0)) || return "$code"
+  cat "$scratch/tag"
+}
+
+# spot_deadline NOTICE: when EC2 acts on the notice, in seconds since the epoch (its "time"); empty
+# when the notice does not say.
+spot_deadline() {
+  local time
+  time="$(jq -r '.time // empty' "$1" 2>/dev/null)" || return 0
+  if [[ -n "$time" ]]; then
+    date -d "$time" +%s 2>/dev/null || true
+  fi
+}

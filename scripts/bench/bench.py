@@ -324,7 +324,7 @@ class Bench:
         try:
             wait_until(port_file.exists, "fake IMDS")
             env = self.stack.env(AMI_ROOT=str(root), AMI_IMDS_ENDPOINT=f"http://127.0.0.1:{port_file.read_text()}",
-                                 AMI_POWEROFF="true", AWS_ENDPOINT_URL=self.stack.moto_url)
+                                 AMI_POWEROFF="true", AMI_CONSOLE=os.devnull, AWS_ENDPOINT_URL=self.stack.moto_url)
             script = str(REPO / "launcher/first-boot")
             run([script], env)  # clones the repo: the measured runs find it cloned
             times = []

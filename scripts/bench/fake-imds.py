@@ -3,12 +3,14 @@
 launcher's bats tests).
 
 A token only by PUT /latest/api/token with the TTL header; every other request needs a live one
-(401 otherwise). Serves user-data (404 without --user-data), instance id, AMI id and region;
-spot/instance-action is 404 unless --spot-file names a file that exists, whose content is then
-the notice.
+(401 otherwise). Serves user-data (404 without --user-data), instance id, AMI id, region, instance
+type and the instance tags given with --tag (tags/instance: their keys, one a line; 404 without
+any, as for an instance launched without instance tags in its metadata); spot/instance-action is
+404 unless --spot-file names a file that exists, whose content is then the notice.
 
     fake-imds.py --port-file F [--user-data 'AMI_PROJECT=bench'] --instance-id i-… --ami-id ami-…
-                 [--region R] [--token-seconds S] [--spot-file F] [--request-log F]
+                 [--region R] [--instance-type T] [--tag KEY=VALUE]... [--token-seconds S]
+                 [--spot-file F] [--request-log F]
 
 --token-seconds caps a token's life (as if its TTL ran out sooner); --request-log gets one line per
 request: METHOD PATH STATUS.
@@ -30,6 +32,8 @@ def main():
     p.add_argument("--instance-id", required=True)
     p.add_argument("--ami-id", required=True)
     p.add_argument("--region", default="us-east-1")
+    p.add_argument("--instance-type", default="t3.micro")
+    p.add_argument("--tag", action="append", default=[], help="an instance tag, KEY=VALUE")
     p.add_argument("--token-seconds", type=float, default=21600)
     p.add_argument("--spot-file")
     p.add_argument("--request-log")
@@ -41,7 +45,12 @@ def main():
         "/latest/meta-data/instance-id": args.instance_id,
         "/latest/meta-data/ami-id": args.ami_id,
         "/latest/meta-data/placement/region": args.region,
+        "/latest/meta-data/instance-type": args.instance_type,
     }
+    tags = dict(t.split("=", 1) for t in args.tag)
+    if tags:
+        paths["/latest/meta-data/tags/instance"] = "\n".join(tags)
+        paths.update({"/latest/meta-data/tags/instance/" + k: v for k, v in tags.items()})
 
     def spot_notice():
         try:

@@ -6,8 +6,10 @@ enforce EC2's token buckets (answering `RequestLimitExceeded`, HTTP 503, as EC2 
 faults: a share of requests answered with the service's throttling error (`RequestLimitExceeded` 503
 for EC2, `Throttling` for STS/IAM, `ThrottlingException` for JSON services, `SlowDown` for S3), a
 share of connections reset before the request is forwarded, and a share of requests forwarded and
-then reset before the response (the server acted, the client never hears of it). Used by
-scripts/bench and the reliability tests; standard library only.
+then reset before the response (the server acted, the client never hears of it); and it can answer
+chosen requests with any error code of the service, the next n times or for good (fail_next, deny;
+S3 uploads are action S3:PUT). Used by scripts/bench and the reliability tests; standard library
+only.
 
     aws-proxy.py --upstream http://127.0.0.1:5000 [--port 0] [--port-file F]
                  [--ec2-buckets] [--fail-rate 0.2] [--reset-rate 0.05] [--lost-rate 0.05] [--seed 1]
@@ -26,14 +28,20 @@ Control endpoints (not forwarded):
         fault_actions   only these actions get faults (empty: every action)
         agent_rates     {"<User-Agent substring>": {"fail_rate": .., "reset_rate": .., "lost_rate": ..}}:
                         rates for the clients whose User-Agent contains it (e.g. "aws-sdk-go": Packer)
-        fail_next       {"<action>": n}: the next n requests of the action get the throttling answer
+        fail_next       {"<action>": n}: the next n requests of the action get the throttling answer;
+                        {"<action>": {"count": n, "code": "AccessDenied", "path": "/job.log"}}: the
+                        next n requests of the action (only those whose path contains "path", when
+                        given) get the service's error answer with that code (HTTP status as AWS
+                        gives it: AccessDenied 403, InternalError 500, SlowDown 503 ...)
         lose_next       {"<action>": n}: the next n requests of the action are forwarded and their
                         answers lost (the connection is reset instead)
         next_agent      fail_next and lose_next count only clients whose User-Agent contains this
-        deny            [{"action": "<EC2 action>", "params": {"<name>": "<value>"}, "status": 403,
+        deny            [{"action": "<action>", "params": {"<name>": "<value>"}, "status": 403,
                         "code": "UnauthorizedOperation", "message": ".."}]: every request of the action
-                        whose parameters include those gets that EC2 error answer, never forwarded (a
-                        refusal the emulator cannot give, e.g. one scoped to a single resource)
+                        whose parameters include those gets that error answer in the service's format
+                        (code default UnauthorizedOperation; status default as AWS gives the code),
+                        never forwarded, until deny is replaced (a refusal the emulator cannot give,
+                        e.g. one scoped to a single resource, or S3 uploads denied for good)
         hold_after      {"count": n, "actions": [..]} or null: after n requests of those actions (any
                         action when empty), each further one is forwarded and its answer held until
                         hold_after is set to null, then the connection is reset: a client killed
@@ -74,6 +82,22 @@ THROTTLE_QUERY_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>'
     "<Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>"
 )
+# HTTP status of the error codes tests ask for (others: 400), as AWS answers them.
+ERROR_STATUS = {
+    "AccessDenied": 403,
+    "UnauthorizedOperation": 403,
+    "Forbidden": 403,
+    "InvalidAccessKeyId": 403,
+    "SignatureDoesNotMatch": 403,
+    "NoSuchBucket": 404,
+    "NoSuchKey": 404,
+    "InternalError": 500,
+    "InternalFailure": 500,
+    "ServiceUnavailable": 503,
+    "SlowDown": 503,
+    "RequestLimitExceeded": 503,
+}
+
 THROTTLE_S3_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
     "<Message>Please reduce your request rate.</Message><RequestId>proxy</RequestId></Error>"
@@ -139,7 +163,7 @@ class State:
             self.fault_actions = set(conf.get("fault_actions", self.fault_actions))
             self.agent_rates = dict(conf.get("agent_rates", self.agent_rates))
             self.next_agent = str(conf.get("next_agent", self.next_agent))
-            self.fail_next.update({a: int(n) for a, n in conf.get("fail_next", {}).items()})
+            self.fail_next.update({a: fail_rule(n) for a, n in conf.get("fail_next", {}).items()})
             self.lose_next.update({a: int(n) for a, n in conf.get("lose_next", {}).items()})
             self.deny = list(conf.get("deny", self.deny))
             if "hold_after" in conf:
@@ -181,8 +205,13 @@ class State:
                     return rule
             return None
 
-    def decide(self, action, agent, params):
-        """Returns 'deny', 'reset', 'fail', 'lost', 'hold', 'throttle' or 'forward', and counts it."""
+    def decide(self, action, agent, params, path=""):
+        """Returns 'deny', 'reset', 'fail', 'lost', 'hold', 'throttle' or 'forward' and the error code of a
+        'fail' (None: the throttling answer), and counts it."""
+        verdict = self._decide(action, agent, params, path)
+        return verdict if isinstance(verdict, tuple) else (verdict, None)
+
+    def _decide(self, action, agent, params, path):
         rule = self.denial(action, params)
         with self.lock:
             self.requests[action] = self.requests.get(action, 0) + 1
@@ -190,10 +219,11 @@ class State:
                 self.denied += 1
                 return "deny"
             targeted = self.next_agent in agent
-            if targeted and self.fail_next.get(action, 0) > 0:
-                self.fail_next[action] -= 1
+            rule = self.fail_next.get(action)
+            if targeted and rule and rule["count"] > 0 and rule["path"] in path:
+                rule["count"] -= 1
                 self.failed += 1
-                return "fail"
+                return "fail", rule["code"]
             if targeted and self.lose_next.get(action, 0) > 0:
                 self.lose_next[action] -= 1
                 self.lost += 1
@@ -252,6 +282,13 @@ class State:
                 "byResource": {a: dict(sorted(r.items())) for a, r in sorted(self.by_resource.items())},
                 "seconds": round(time.monotonic() - self.started, 3),
             }
+
+
+def fail_rule(value):
+    """A fail_next entry: a count (the throttling answer) or {"count", "code", "path"}."""
+    if isinstance(value, dict):
+        return {"count": int(value.get("count", 1)), "code": value.get("code"), "path": str(value.get("path", ""))}
+    return {"count": int(value), "code": None, "path": ""}
 
 
 def action_of(method, path, headers, body):
@@ -320,6 +357,23 @@ def throttle_response(service, headers):
     return 400, "text/xml", THROTTLE_QUERY_XML
 
 
+def error_response(service, headers, code, message="injected by aws-proxy.py", status=None):
+    """The service's error answer with this code: (HTTP status, content type, body)."""
+    status = int(status or ERROR_STATUS.get(code, 400))
+    if headers.get("X-Amz-Target"):
+        return status, "application/x-amz-json-1.1", json.dumps({"__type": code, "message": message})
+    code, message = html.escape(code), html.escape(message)
+    if service == "s3":
+        return status, "application/xml", (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>'
+            "<RequestId>proxy</RequestId></Error>" % (code, message))
+    if service in ("", "ec2"):
+        return status, "text/xml", EC2_ERROR_XML.format(code=code, message=message)
+    return status, "text/xml", (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code>'
+        "<Message>%s</Message></Error><RequestId>proxy</RequestId></ErrorResponse>" % (code, message))
+
+
 def make_handler(state, upstream):
     up = urllib.parse.urlparse(upstream)
 
@@ -374,20 +428,22 @@ def make_handler(state, upstream):
             service = service_of(self.headers)
             agent = self.headers.get("User-Agent", "")
             params = params_of(self.headers, body)
-            verdict = state.decide(action, agent, params)
+            verdict, code = state.decide(action, agent, params, urllib.parse.urlparse(self.path).path)
             if verdict == "deny":
                 rule = state.denial(action, params) or {}
                 code = rule.get("code", "UnauthorizedOperation")
-                payload = EC2_ERROR_XML.format(code=html.escape(code), message=html.escape(
-                    rule.get("message", "You are not authorized to perform this operation.")))
-                status = int(rule.get("status", 403))
+                status, ctype, payload = error_response(service, self.headers, code, rule.get(
+                    "message", "You are not authorized to perform this operation."), rule.get("status"))
                 state.settle(action, service, agent, params, verdict, status, code)
-                return self._send(status, "text/xml", payload)
+                return self._send(status, ctype, payload)
             if verdict == "reset":
                 state.settle(action, service, agent, params, verdict, None, None)
                 return self._reset_connection()
             if verdict in ("fail", "throttle"):
-                status, ctype, payload = throttle_response(service, self.headers)
+                if code:
+                    status, ctype, payload = error_response(service, self.headers, code)
+                else:
+                    status, ctype, payload = throttle_response(service, self.headers)
                 state.settle(action, service, agent, params, verdict, status, error_code_of(payload.encode()))
                 return self._send(status, ctype, payload)
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)

@@ -71,8 +71,18 @@ findings() {
   mkdir -p "$root${stamp%/*}"
   echo "2026-01-01T00:00:00Z exited" >"$root$stamp"
   # Port 9 (discard) answers nothing: the script must not need the metadata service to decide.
-  AMI_ROOT="$root" AMI_IMDS_ENDPOINT=http://127.0.0.1:9 run -0 "$root/opt/ami-pipeline/first-boot"
+  AMI_ROOT="$root" AMI_IMDS_ENDPOINT=http://127.0.0.1:9 AMI_CONSOLE="$BATS_TEST_TMPDIR/console" \
+    run -0 "$root/opt/ami-pipeline/first-boot"
   [[ "$output" == *"the job already finished on an earlier boot (2026-01-01T00:00:00Z exited); nothing to do"* ]]
+}
+
+@test "the unit's TimeoutStopSec is the stop timeout first-boot fits the job's grace and its last uploads into" {
+  timeout="$(sed -n 's/^TimeoutStopSec=//p' "$unit")"
+  planned="$(sed -n 's/^STOP_TIMEOUT_SECONDS=//p' "$root/opt/ami-pipeline/lib/job.sh")"
+  [ -n "$planned" ]
+  [ "$timeout" = "$planned" ]
+  # The job's grace (90 s by default) leaves time for the uploads.
+  ((timeout - 90 >= 30))
 }
 
 @test "shellcheck passes on every script and library in launcher/ and packer/provisioners/" {

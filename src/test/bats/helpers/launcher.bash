@@ -7,10 +7,12 @@
 repo_root="$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)"
 
 # In setup(): a fresh root, fakebin first on PATH, first-boot sourced with its settings read and
-# its scratch directory made. Power-offs are recorded in $CALLS.
+# its scratch directory made. Power-offs are recorded in $CALLS; the console is the file $CONSOLE.
 load_first_boot() {
   export AMI_ROOT="$BATS_TEST_TMPDIR/root"
   export CALLS="$BATS_TEST_TMPDIR/calls"
+  export CONSOLE="$BATS_TEST_TMPDIR/console"
+  export AMI_CONSOLE="$CONSOLE"
   fakebin="$BATS_TEST_TMPDIR/fakebin"
   mkdir -p "$AMI_ROOT" "$fakebin"
   : >"$CALLS"
@@ -33,6 +35,18 @@ fake() {
   cat >"$fakebin/$1"
   chmod +x "$fakebin/$1"
   hash -r
+}
+
+# fake_clock: sleep takes no time but moves now_seconds on by as much, and is recorded in $CALLS
+# ("sleep N"). Shell functions, so they work in the test's shell and in bats' run.
+# shellcheck disable=SC2317 # the functions are called by the code under test
+fake_clock() {
+  fake_now=1000000
+  now_seconds() { echo "$fake_now"; }
+  sleep() {
+    echo "sleep $*" >>"$CALLS"
+    fake_now=$((fake_now + $1))
+  }
 }
 
 # spy NAME: NAME records each call (one line: NAME and its arguments) in $CALLS, then runs the real one.

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,8 +22,9 @@ import java.util.function.BooleanSupplier;
 /**
  * The EC2 instance metadata service as an instance launched with HttpTokens=required sees it, on
  * 127.0.0.1 and a free port: a session token only by PUT with a TTL header, every other request
- * refused (401) without a live token, the instance's identity and user-data, and a spot
- * interruption notice that can be switched on. The real service exists only on EC2: local
+ * refused (401) without a live token, the instance's identity, type and user-data, its tags (as for
+ * an instance launched with InstanceMetadataTags=enabled; they can change while it runs), and a
+ * spot interruption notice that can be switched on. The real service exists only on EC2: local
  * instances ({@code ami launch --local}) and the first-boot tests talk to this one.
  */
 public final class MetadataService implements AutoCloseable {
@@ -29,6 +32,7 @@ public final class MetadataService implements AutoCloseable {
   static final String TOKEN_PATH = "/latest/api/token";
   static final String TOKEN_HEADER = "X-aws-ec2-metadata-token";
   static final String TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds";
+  static final String TAGS_PATH = "/latest/meta-data/tags/instance";
 
   private final HttpServer server;
   private final Clock clock = Clock.systemUTC();
@@ -44,6 +48,9 @@ public final class MetadataService implements AutoCloseable {
   /** The instance profile's role name and its credentials document; null: no role. */
   private volatile String role;
   private volatile String roleCredentials;
+  private volatile String instanceType;
+  /** Instance tags in the order they were first set. */
+  private final Map<String, String> tags = Collections.synchronizedMap(new LinkedHashMap<>());
   private final String instanceId;
   private final String region;
   private final String amiId;
@@ -103,6 +110,23 @@ public final class MetadataService implements AutoCloseable {
     this.role = name;
   }
 
+  /** The instance type at meta-data/instance-type; null (the default): 404. */
+  public void instanceType(String type) {
+    this.instanceType = type;
+  }
+
+  /**
+   * Sets an instance tag, or removes it when {@code value} is null: from the next request on,
+   * tags/instance lists its key and tags/instance/KEY answers its value (404 once it is gone).
+   */
+  public void tag(String key, String value) {
+    if (value == null) {
+      tags.remove(key);
+    } else {
+      tags.put(key, value);
+    }
+  }
+
   public int tokensIssued() {
     return tokensIssued.get();
   }
@@ -139,16 +163,26 @@ public final class MetadataService implements AutoCloseable {
         case "/latest/meta-data/instance-id" -> instanceId;
         case "/latest/meta-data/placement/region" -> region;
         case "/latest/meta-data/ami-id" -> amiId;
+        case "/latest/meta-data/instance-type" -> instanceType;
+        case TAGS_PATH, TAGS_PATH + "/" -> tagKeys();
         case "/latest/meta-data/spot/instance-action" -> spotNotice.getAsBoolean() ? servedNotice() : null;
         case "/latest/meta-data/iam/security-credentials/" -> role;
-        default -> role != null && path.equals("/latest/meta-data/iam/security-credentials/" + role)
-            ? roleCredentials : null;
+        default -> path.startsWith(TAGS_PATH + "/") ? tags.get(path.substring(TAGS_PATH.length() + 1))
+            : role != null && path.equals("/latest/meta-data/iam/security-credentials/" + role) ? roleCredentials
+            : null;
       };
       if (body == null) {
         respond(exchange, 404, "Not Found");
       } else {
         respond(exchange, 200, body);
       }
+    }
+  }
+
+  /** The tag keys, one a line; null (404) when the instance has none. */
+  private String tagKeys() {
+    synchronized (tags) {
+      return tags.isEmpty() ? null : String.join("\n", tags.keySet());
     }
   }
 

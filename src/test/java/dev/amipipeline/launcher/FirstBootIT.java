@@ -1,6 +1,7 @@
 package dev.amipipeline.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
@@ -8,6 +9,7 @@ import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.local.MetadataService;
 import dev.amipipeline.project.RunConfig;
+import dev.amipipeline.testing.FaultProxy;
 import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
 import dev.amipipeline.testing.Shell;
@@ -24,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -42,8 +47,10 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
 
 /**
  * launcher/first-boot as the instance runs it: the metadata stand-in of local mode (IMDSv2 tokens
- * only), a real moto_server for SSM and S3 (through the AWS CLI, as on the instance), a local git
- * repository as the project's repo, AMI_ROOT pointing into a temp dir and AMI_POWEROFF at a script that records calls.
+ * only; the instance tagged with its run id, as ami launch tags it), a real moto_server for SSM and
+ * S3 (through the AWS CLI, as on the instance), a local git repository as the project's repo,
+ * AMI_ROOT pointing into a temp dir, AMI_POWEROFF at a script that records calls and AMI_CONSOLE
+ * at a file.
  */
 @ExtendWith(MotoExtension.class)
 class FirstBootIT {
@@ -54,11 +61,22 @@ class FirstBootIT {
   static final String AMI_ID = "ami-0123456789abcdef0";
   static final String BUCKET = "ami-pipeline-test-logs";
   static final String LOG_URI = "s3://" + BUCKET + "/runs";
-  static final String RESULTS = "runs/" + PROJECT + "/" + INSTANCE_ID + "/";
+  static final String RUN_ID = "demo-20261202-101500-3fa9";
+  /** The run's folder: the instances' folders, run.json and checkpoint/. */
+  static final String RUN = "runs/" + PROJECT + "/" + RUN_ID + "/";
+  static final String RESULTS = RUN + INSTANCE_ID + "/";
   static final String USER_DATA = "AMI_PROJECT=" + PROJECT + "\n";
 
   /** exit-status.json exactly as the contract has it: read strictly, so an extra field fails. */
-  record ExitStatus(int exitCode, String reason, String startedAt, String endedAt, String instanceId, String amiId) {}
+  record ExitStatus(int exitCode, String reason, String startedAt, String endedAt, String instanceId, String amiId,
+      String runId, int attempt, String instanceType) {}
+
+  /** run.json exactly as the contract has it. */
+  record RunSummary(String runId, String project, String state, String startedAt, String endedAt, int nodes,
+      int attempts, List<RunInstance> instances) {}
+
+  record RunInstance(String instanceId, String instanceType, int attempt, int exitCode, String reason,
+      String startedAt, String endedAt) {}
 
   @TempDir Path tmp;
   Path root;
@@ -79,8 +97,7 @@ class FirstBootIT {
     Files.writeString(powerOff, "#!/bin/sh\necho \"poweroff $*\" >> '" + powerOffCalls + "'\n");
     Files.setPosixFilePermissions(powerOff, PosixFilePermissions.fromString("rwxr-xr-x"));
     repo = JobRepo.create(tmp);
-    imds = MetadataService.start(INSTANCE_ID, MotoServer.REGION, AMI_ID);
-    imds.userData(USER_DATA);
+    imds = instance(INSTANCE_ID);
     aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
     s3().createBucket(b -> b.bucket(BUCKET));
   }
@@ -89,6 +106,15 @@ class FirstBootIT {
   void tearDown() {
     imds.close();
     aws.close();
+  }
+
+  /** The metadata of an instance of the run (as ami launch starts it: tagged, type t3.micro). */
+  static MetadataService instance(String instanceId) {
+    MetadataService imds = MetadataService.start(instanceId, MotoServer.REGION, AMI_ID);
+    imds.userData(USER_DATA);
+    imds.instanceType("t3.micro");
+    imds.tag("ami-pipeline:run", RUN_ID);
+    return imds;
   }
 
   @Test
@@ -111,7 +137,17 @@ class FirstBootIT {
     assertThat(status.reason()).isEqualTo("exited");
     assertThat(status.instanceId()).isEqualTo(INSTANCE_ID);
     assertThat(status.amiId()).isEqualTo(AMI_ID);
+    assertThat(status.runId()).isEqualTo(RUN_ID);
+    assertThat(status.attempt()).isEqualTo(1);
+    assertThat(status.instanceType()).isEqualTo("t3.micro");
     assertThat(Instant.parse(status.endedAt())).isAfterOrEqualTo(Instant.parse(status.startedAt()));
+    assertThat(Files.readString(jobLog())).contains("run " + RUN_ID + ", attempt 1, checkpoints in , gpus 0");
+
+    RunSummary summary = runSummary();
+    assertThat(summary).isEqualTo(new RunSummary(RUN_ID, PROJECT, "succeeded", status.startedAt(), status.endedAt(), 1,
+        1, List.of(new RunInstance(INSTANCE_ID, "t3.micro", 1, 0, "exited", status.startedAt(), status.endedAt()))));
+    assertThat(s3Keys()).containsExactlyInAnyOrder(RUN + "run.json", RESULTS + "exit-status.json", RESULTS + "job.log",
+        RESULTS + "first-boot.log");
 
     assertThat(Files.readAllLines(powerOffCalls)).as("AMI_POWEROFF is a command line").containsExactly("poweroff --no-wall");
     assertThat(root.resolve("var/lib/ami-pipeline/done")).exists();
@@ -120,22 +156,38 @@ class FirstBootIT {
     List<String> steps = result.out().lines().filter(l -> l.contains(" first-boot: ")).toList();
     assertThat(steps).hasSizeGreaterThanOrEqualTo(6)
         .allSatisfy(l -> assertThat(l).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ first-boot: .+"));
-    assertThat(String.join("\n", steps)).contains("project demo", "instance " + INSTANCE_ID,
-        "reading the run configuration /ami-pipeline/demo/run", "cloning", "running the job as root",
-        "the job exited with code 0", "uploaded exit-status.json", "powering off");
+    assertThat(String.join("\n", steps)).contains("project demo", "instance " + INSTANCE_ID + " (t3.micro)",
+        "run " + RUN_ID + " (instance tag ami-pipeline:run)", "reading the run configuration /ami-pipeline/demo/run",
+        "attempt 1 of run " + RUN_ID + "; results go to s3://" + BUCKET + "/" + RESULTS, "cloning",
+        "running the job as root", "the job exited with code 0", "uploaded exit-status.json", "uploaded run.json",
+        "powering off");
+    assertThat(Files.readString(console())).as("every step line on the console too").isEqualTo(
+        steps.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining()));
+  }
+
+  @Test
+  void withoutTheRunTagTheRunIdIsTheInstanceId() throws IOException {
+    imds.tag("ami-pipeline:run", null);
+    putRunConfig(run("./hello.sh", Map.of()));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    assertThat(result.out()).contains("no instance tag ami-pipeline:run in the metadata", "run id = the instance id");
+    String results = "runs/demo/" + INSTANCE_ID + "/" + INSTANCE_ID + "/";
+    assertThat(s3Keys()).contains(results + "job.log", "runs/demo/" + INSTANCE_ID + "/run.json");
+    ExitStatus status = Json.STRICT.readValue(s3Text(results + "exit-status.json"), ExitStatus.class);
+    assertThat(status.runId()).isEqualTo(INSTANCE_ID);
+    assertThat(status.reason()).isEqualTo("exited");
   }
 
   @Test
   void withoutKeysInTheEnvironmentTheInstanceRolesCredentialsAreUsed() throws IOException {
     putRunConfig(run("./hello.sh", Map.of("GREETING", "signed-with-the-role")));
     imds.instanceRole("ami-pipeline-demo", MotoServer.ACCESS_KEY, MotoServer.SECRET_KEY, "role-session-token");
-    Map<String, String> env = new LinkedHashMap<>(moto.environment());
+    Map<String, String> env = bootEnvironment(Map.of("AWS_EC2_METADATA_DISABLED", "false"));
     env.remove("AWS_ACCESS_KEY_ID");
     env.remove("AWS_SECRET_ACCESS_KEY");
-    env.put("AWS_EC2_METADATA_DISABLED", "false");
-    env.put("AMI_ROOT", root.toString());
-    env.put("AMI_IMDS_ENDPOINT", imds.endpoint().toString());
-    env.put("AMI_POWEROFF", tmp.resolve("poweroff") + " --no-wall");
 
     Shell.Result result = Shell.run(List.of(FIRST_BOOT.toString()), env, Duration.ofMinutes(2));
 
@@ -208,6 +260,7 @@ class FirstBootIT {
     assertThat(resumed.out()).contains("fetching " + repo.url() + " into the existing");
     assertThat(s3Text(RESULTS + "job.log")).contains("SIGTERM: saving a checkpoint", "resuming from epoch-7");
     assertThat(exitStatus().reason()).isEqualTo("exited");
+    assertThat(exitStatus().attempt()).as("the spot interruption before counts").isEqualTo(2);
     assertThat(powerOffCount()).isEqualTo(1);
   }
 
@@ -355,14 +408,166 @@ class FirstBootIT {
   }
 
   @Test
-  void aFailedUploadIsRetriedAndNeverPreventsThePowerOff() {
-    putRunConfig(new RunConfig(repo.url(), "main", "./hello.sh", "root", Map.of(), "s3://no-such-bucket/runs", true, 0));
+  void aFailedUploadIsRetriedUntilUploadRetryMinutesAndNeverPreventsThePowerOff() throws IOException {
+    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(new RunConfig(repo.url(), "main", "./hello.sh", "root",
+        Map.of(), "s3://no-such-bucket/runs", true, 0).toJson());
+    config.put("uploadRetryMinutes", 0.05);
+    putRunConfig(config.toString());
 
     Shell.Result result = boot(Map.of());
 
-    assertThat(result.out()).contains("upload of exit-status.json to s3://no-such-bucket/runs/demo/" + INSTANCE_ID
-        + "/ failed (attempt 3 of 3)", "the results are only on this instance");
+    String results = "s3://no-such-bucket/runs/demo/" + RUN_ID + "/" + INSTANCE_ID + "/";
+    assertThat(result.out()).contains("upload of the logs to " + results + " failed (try 1, exit code 1; trying again in 1s)",
+        "NoSuchBucket", "upload of exit-status.json to " + results + " failed (try 1, exit code 1; no time left to try again)",
+        "the exit status is only on this instance");
     assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void anUploadThatFailsTwiceIsRetriedAndEachErrorIsLogged() throws IOException {
+    putRunConfig(run("./hello.sh", Map.of()));
+    try (FaultProxy proxy = FaultProxy.start(moto.endpoint(), 1)) {
+      proxy.configure(Map.of("fail_next", Map.of("S3:PUT",
+          Map.of("count", 2, "code", "AccessDenied", "path", "/" + RESULTS + "job.log"))));
+
+      Shell.Result result = boot(Map.of("AWS_ENDPOINT_URL", proxy.endpoint().toString()));
+
+      assertThat(result.exitCode()).as(result.out()).isZero();
+      assertThat(proxy.stats().path("failed").asInt()).isEqualTo(2);
+    }
+    assertThat(s3Text(RESULTS + "job.log")).contains("hello from demo");
+    assertThat(exitStatus().reason()).isEqualTo("exited");
+    // The copy in S3 went up with the third try: it names both failures.
+    String failed = "upload of the logs to s3://" + BUCKET + "/" + RESULTS + " failed (try %d, exit code 1; trying again in"
+        + " %ds): upload failed: ";
+    String denied = "/ami-pipeline/job.log to s3://" + BUCKET + "/" + RESULTS + "job.log An error occurred (AccessDenied)"
+        + " when calling the PutObject operation";
+    assertThat(s3Text(RESULTS + "first-boot.log").lines().filter(l -> l.contains("upload of the logs")))
+        .satisfiesExactly(l -> assertThat(l).contains(failed.formatted(1, 1), denied),
+            l -> assertThat(l).contains(failed.formatted(2, 2), denied));
+    assertThat(Files.readString(root.resolve("var/log/ami-pipeline/first-boot.log")))
+        .contains("uploaded the logs to s3://" + BUCKET + "/" + RESULTS);
+  }
+
+  @Test
+  void uploadsDeniedForGoodAreToldOnTheConsoleAndTheInstanceStillPowersOff() throws IOException {
+    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./hello.sh", Map.of()).toJson());
+    config.put("uploadRetryMinutes", 0.1);
+    putRunConfig(config.toString());
+    Shell.Result result;
+    Instant start = Instant.now();
+    try (FaultProxy proxy = FaultProxy.start(moto.endpoint(), 1)) {
+      proxy.configure(Map.of("deny", List.of(Map.of("action", "S3:PUT", "code", "AccessDenied"))));
+
+      result = boot(Map.of("AWS_ENDPOINT_URL", proxy.endpoint().toString()));
+    }
+    Duration took = Duration.between(start, Instant.now());
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(s3Keys()).as("nothing reached S3").isEmpty();
+    String console = Files.readString(console());
+    assertThat(console).contains("upload of the logs to s3://" + BUCKET + "/" + RESULTS + " failed (try 1, exit code 1;",
+        "An error occurred (AccessDenied) when calling the PutObject operation",
+        "no time left to try again", "the exit status is only on this instance", "powering off");
+    assertThat(powerOffCount()).isEqualTo(1);
+    assertThat(took).as("retried for uploadRetryMinutes (6 s), then powered off")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(6)).isLessThan(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void theCheckpointIsRestoredSyncedWhileTheJobRunsAndAfterASpotNoticeAndTheNextAttemptResumesFromIt()
+      throws Exception {
+    Path checkpoints = tmp.resolve("checkpoints");
+    ObjectNode config = checkpointedRun(1);
+    putRunConfig(config.toString());
+    // An earlier run's file, to be restored before the job starts.
+    s3().putObject(b -> b.bucket(BUCKET).key(RUN + "checkpoint/notes/seed.txt"), RequestBody.fromString("seed"));
+    AtomicBoolean notice = new AtomicBoolean();
+    imds.spotNoticeWhen(notice::get);
+
+    CompletableFuture<Shell.Result> running = CompletableFuture.supplyAsync(() -> boot(Map.of()));
+    Shell.Result interrupted;
+    try {
+      await(() -> read(root.resolve("var/log/ami-pipeline/first-boot.log")).contains("copied the checkpoint to"));
+      assertThat(s3Keys()).as("synced while the job runs").contains(RUN + "checkpoint/early")
+          .doesNotContain(RESULTS + "exit-status.json");
+    } finally {
+      notice.set(true);
+      interrupted = running.get(2, TimeUnit.MINUTES);
+    }
+
+    assertThat(interrupted.out()).contains("downloaded the checkpoint from s3://" + BUCKET + "/" + RUN + "checkpoint/",
+        "checkpoint folder " + checkpoints + ": 1 files restored or kept", "spot interruption notice", "uploaded the checkpoint to s3://" + BUCKET + "/" + RUN + "checkpoint/");
+    assertThat(s3Text(RUN + "checkpoint/epoch")).as("saved on SIGTERM, synced after it").isEqualTo("epoch-7\n");
+    assertThat(s3Text(RUN + "checkpoint/early")).isEqualTo("epoch-1\n");
+    assertThat(s3Text(RESULTS + "job.log")).contains("attempt 1 of run " + RUN_ID + " as root, checkpoints in "
+        + checkpoints, "training started", "SIGTERM: saving a checkpoint");
+    assertThat(exitStatus().reason()).isEqualTo("spot-interruption");
+    assertThat(runSummary().state()).as("a run that does not recover ends with the interruption")
+        .isEqualTo("interrupted");
+
+    // The next attempt: another instance of the run, a fresh disk, the job as another user.
+    String next = "i-0aaaabbbbccccdddd";
+    imds.close();
+    imds = instance(next);
+    root = Files.createDirectories(tmp.resolve("root-2"));
+    Files.createDirectories(root.resolve("etc/ami-pipeline"));
+    Files.writeString(root.resolve("etc/ami-pipeline/env"), "AMI_SSM_PREFIX=/ami-pipeline\n");
+    host("rm", "-rf", checkpoints.toString());
+    // The job's user reaches the checkpoint folder by its path.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    config.put("user", "nobody");
+    putRunConfig(config.toString());
+
+    Shell.Result resumed = boot(Map.of());
+
+    assertThat(resumed.exitCode()).as(resumed.out()).isZero();
+    String results = RUN + next + "/";
+    assertThat(s3Text(results + "job.log")).contains("attempt 2 of run " + RUN_ID + " as nobody",
+        "resuming from epoch-7");
+    assertThat(Files.getOwner(checkpoints).getName()).isEqualTo("nobody");
+    assertThat(Files.getOwner(checkpoints.resolve("notes/seed.txt")).getName()).isEqualTo("nobody");
+    ExitStatus status = Json.STRICT.readValue(s3Text(results + "exit-status.json"), ExitStatus.class);
+    assertThat(status.attempt()).isEqualTo(2);
+    assertThat(status.instanceId()).isEqualTo(next);
+    RunSummary summary = runSummary();
+    assertThat(summary.state()).isEqualTo("succeeded");
+    assertThat(summary.attempts()).isEqualTo(2);
+    assertThat(summary.instances()).extracting(RunInstance::instanceId, RunInstance::attempt, RunInstance::reason)
+        .containsExactly(tuple(INSTANCE_ID, 1, "spot-interruption"), tuple(next, 2, "exited"));
+  }
+
+  @Test
+  void aCancelStopsTheJobSavesItsCheckpointAndLogsAndRecordsCancelled() throws Exception {
+    putRunConfig(checkpointedRun(300).toString());
+
+    // What ami cancel does before terminating the instance; then systemd stops the unit.
+    String output = stopWhileTheJobRuns(() -> imds.tag("ami-pipeline:cancelled", "2026-12-02T11:00:00Z"));
+
+    assertThat(output).contains("stopped by the system while the job runs",
+        "the instance is tagged ami-pipeline:cancelled=2026-12-02T11:00:00Z: the run was cancelled",
+        "the system is already stopping this instance");
+    ExitStatus status = exitStatus();
+    assertThat(status.reason()).isEqualTo("cancelled");
+    assertThat(status.exitCode()).isEqualTo(143);
+    assertThat(s3Text(RUN + "checkpoint/epoch")).isEqualTo("epoch-7\n");
+    assertThat(s3Text(RESULTS + "job.log")).contains("SIGTERM: saving a checkpoint");
+    assertThat(runSummary().state()).isEqualTo("cancelled");
+    assertThat(powerOffCount()).as("the system is already stopping it").isZero();
+    assertThat(root.resolve("var/lib/ami-pipeline/done")).exists();
+  }
+
+  @Test
+  void aPlainStopSavesTheCheckpointAndLogsAndTheJobRunsAgainOnTheNextBoot() throws Exception {
+    putRunConfig(checkpointedRun(300).toString());
+
+    String output = stopWhileTheJobRuns(() -> { });
+
+    assertThat(output).contains("uploaded the checkpoint",
+        "the job was stopped before it finished; it runs again on the next boot");
+    assertThat(s3Text(RUN + "checkpoint/epoch")).isEqualTo("epoch-7\n");
+    assertThat(s3Keys()).contains(RESULTS + "job.log").doesNotContain(RESULTS + "exit-status.json", RUN + "run.json");
+    assertThat(root.resolve("var/lib/ami-pipeline/done")).doesNotExist();
   }
 
   @Test
@@ -383,10 +588,7 @@ class FirstBootIT {
 
     CompletableFuture<Shell.Result> running = CompletableFuture.supplyAsync(() -> boot(Map.of("AMI_LOG_SYNC_SECONDS", "1")));
     try {
-      try (S3Waiter waiter = S3Waiter.builder().client(s3()).overrideConfiguration(w -> w.maxAttempts(120)
-          .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(500)))).build()) {
-        waiter.waitUntilObjectExists(b -> b.bucket(BUCKET).key(RESULTS + "job.log"));
-      }
+      awaitKey(RESULTS + "job.log");
       assertThat(s3Text(RESULTS + "job.log")).contains("halfway").doesNotContain("all done");
       assertThat(s3Keys()).doesNotContain(RESULTS + "exit-status.json");
     } finally {
@@ -399,6 +601,33 @@ class FirstBootIT {
   }
 
   // --- helpers ---
+
+  /** checkpointed.sh with its checkpoint folder tmp/checkpoints, synced every {@code syncSeconds}. */
+  ObjectNode checkpointedRun(int syncSeconds) throws IOException {
+    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./checkpointed.sh",
+        Map.of("STARTED", tmp.resolve("started").toString())).toJson());
+    config.putObject("checkpoint").put("dir", tmp.resolve("checkpoints").toString()).put("syncSeconds", syncSeconds);
+    return config;
+  }
+
+  /**
+   * Starts first-boot, and once the job is under way runs {@code beforeStop} and stops it as
+   * systemd stops the unit (SIGTERM to first-boot alone: KillMode=mixed); returns its output.
+   */
+  String stopWhileTheJobRuns(Runnable beforeStop) throws Exception {
+    Path out = tmp.resolve("stopped.out");
+    Process firstBoot = Shell.start(List.of(FIRST_BOOT.toString()), bootEnvironment(Map.of()), out,
+        tmp.resolve("stopped.err"));
+    try {
+      await(() -> Files.exists(tmp.resolve("started")));
+      beforeStop.run();
+      firstBoot.destroy();
+      assertThat(firstBoot.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    } finally {
+      firstBoot.destroyForcibly();
+    }
+    return Files.readString(out);
+  }
 
   RunConfig run(String command, Map<String, String> env) {
     return new RunConfig(repo.url(), "main", command, "root", env, LOG_URI, true, 0);
@@ -414,12 +643,57 @@ class FirstBootIT {
   }
 
   Shell.Result boot(Map<String, String> overrides) {
+    return Shell.run(List.of(FIRST_BOOT.toString()), bootEnvironment(overrides), Duration.ofMinutes(2));
+  }
+
+  Map<String, String> bootEnvironment(Map<String, String> overrides) {
     Map<String, String> env = new LinkedHashMap<>(moto.environment());
     env.put("AMI_ROOT", root.toString());
     env.put("AMI_IMDS_ENDPOINT", imds.endpoint().toString());
     env.put("AMI_POWEROFF", tmp.resolve("poweroff") + " --no-wall");
+    env.put("AMI_CONSOLE", console().toString());
     env.putAll(overrides);
-    return Shell.run(List.of(FIRST_BOOT.toString()), env, Duration.ofMinutes(2));
+    return env;
+  }
+
+  Path console() {
+    return tmp.resolve("console");
+  }
+
+  RunSummary runSummary() {
+    try {
+      return Json.STRICT.readValue(s3Text(RUN + "run.json"), RunSummary.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void awaitKey(String key) {
+    try (S3Waiter waiter = S3Waiter.builder().client(s3()).overrideConfiguration(w -> w.maxAttempts(120)
+        .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(500)))).build()) {
+      waiter.waitUntilObjectExists(b -> b.bucket(BUCKET).key(key));
+    }
+  }
+
+  static void await(BooleanSupplier condition) throws InterruptedException {
+    Instant end = Instant.now().plus(Duration.ofMinutes(1));
+    while (!condition.getAsBoolean()) {
+      assertThat(Instant.now()).as("waited a minute").isBefore(end);
+      Thread.sleep(100);
+    }
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void host(String... command) {
+    Shell.Result r = Shell.run(List.of(command), Map.of(), Duration.ofMinutes(1));
+    assertThat(r.exitCode()).as(r.err()).isZero();
   }
 
   Path jobLog() {

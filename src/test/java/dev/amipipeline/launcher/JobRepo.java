@@ -17,6 +17,7 @@ final class JobRepo {
   static final String HELLO = """
       #!/bin/bash
       echo "hello from $AMI_PROJECT on $AMI_INSTANCE_ID as $(id -un)"
+      echo "run $AMI_RUN_ID, attempt $AMI_ATTEMPT, checkpoints in $AMI_CHECKPOINT_DIR, gpus $AMI_GPUS_PER_NODE"
       echo "greeting: $GREETING"
       echo "work dir: $PWD"
       echo "home: $HOME"
@@ -31,6 +32,22 @@ final class JobRepo {
       #!/bin/bash
       if [ -f checkpoint ]; then echo "resuming from $(cat checkpoint)"; exit 0; fi
       trap 'echo "SIGTERM: saving a checkpoint"; echo epoch-7 > checkpoint; exit 143' TERM
+      echo "training started"
+      touch "$STARTED"
+      while :; do sleep 0.2; done
+      """;
+
+  /**
+   * A training job with a checkpoint folder ($AMI_CHECKPOINT_DIR): resumes from what it finds there;
+   * else saves a first file at once and its progress on SIGTERM. $STARTED is touched when it is
+   * under way.
+   */
+  static final String CHECKPOINTED = """
+      #!/bin/bash
+      echo "attempt $AMI_ATTEMPT of run $AMI_RUN_ID as $(id -un), checkpoints in $AMI_CHECKPOINT_DIR"
+      if [ -f "$AMI_CHECKPOINT_DIR/epoch" ]; then echo "resuming from $(cat "$AMI_CHECKPOINT_DIR/epoch")"; exit 0; fi
+      trap 'echo "SIGTERM: saving a checkpoint"; echo epoch-7 > "$AMI_CHECKPOINT_DIR/epoch"; exit 143' TERM
+      echo epoch-1 > "$AMI_CHECKPOINT_DIR/early"
       echo "training started"
       touch "$STARTED"
       while :; do sleep 0.2; done
@@ -69,6 +86,7 @@ final class JobRepo {
       script(work, "train.sh", TRAIN);
       script(work, "stubborn.sh", STUBBORN);
       script(work, "paused.sh", PAUSED);
+      script(work, "checkpointed.sh", CHECKPOINTED);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

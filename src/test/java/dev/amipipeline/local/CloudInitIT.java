@@ -132,7 +132,7 @@ class CloudInitIT {
 
   /** job.log as first-boot shipped it to the emulator's S3, after the job's exit status. */
   static String jobLog(String project, String instanceId) throws IOException {
-    String results = "runs/" + project + "/" + instanceId + "/";
+    String results = local.resultsOf(project, instanceId);
     JsonNode status = Json.OUTPUT.readTree(local.s3Text(results + "exit-status.json"));
     assertThat(status.get("reason").asText()).isEqualTo("exited");
     assertThat(status.get("exitCode").asInt()).isZero();

@@ -137,17 +137,22 @@ class LocalInstanceIT {
 
     Shell.Result launch = local.ami("launch", "--project", PROJECT, "--local");
 
-    assertThat(launch.exitCode()).as(launch.err()).isEqualTo(3);
+    // What the instance reported, then what the CLI made of it.
     String instanceId = instanceIdIn(launch.out());
-    assertThat(launch.out()).contains("the job says hello from " + instanceId + " as root",
-        "ended: exit code 3 (exited)");
-    String results = "runs/" + PROJECT + "/" + instanceId + "/";
+    String results = local.resultsOf(PROJECT, instanceId);
     assertThat(local.s3Text(results + "job.log")).contains("the job says hello from " + instanceId + " as root");
     JsonNode status = Json.OUTPUT.readTree(local.s3Text(results + "exit-status.json"));
     assertThat(status.get("exitCode").asInt()).isEqualTo(3);
     assertThat(status.get("reason").asText()).isEqualTo("exited");
     assertThat(status.get("instanceId").asText()).isEqualTo(instanceId);
     assertThat(status.get("amiId").asText()).isEqualTo(amiId);
+    String run = "runs/" + PROJECT + "/" + status.get("runId").asText() + "/";
+    assertThat(results).isEqualTo(run + instanceId + "/");
+    assertThat(status.get("attempt").asInt()).isEqualTo(1);
+    assertThat(Json.OUTPUT.readTree(local.s3Text(run + "run.json")).get("state").asText()).isEqualTo("failed (code 3)");
+    assertThat(launch.exitCode()).as(launch.err()).isEqualTo(3);
+    assertThat(launch.out()).contains("the job says hello from " + instanceId + " as root",
+        "ended: exit code 3 (exited)");
 
     assertThat(local.userData(instanceId)).as("the emulator's instance has the one line")
         .isEqualTo("AMI_PROJECT=demo\n");
@@ -164,7 +169,7 @@ class LocalInstanceIT {
         "--follow", "--poll-interval-ms", "500");
 
     String instanceId = instanceIdIn(launch.out());
-    String results = "runs/" + PROJECT + "/" + instanceId + "/";
+    String results = local.resultsOf(PROJECT, instanceId);
     JsonNode status = Json.OUTPUT.readTree(local.s3Text(results + "exit-status.json"));
     assertThat(status.get("reason").asText()).isEqualTo("spot-interruption");
     assertThat(status.get("exitCode").asInt()).as("the job's own code after SIGTERM").isEqualTo(143);

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * What the local-instance tests run against, one per test class ({@code @RegisterExtension static}):
@@ -122,6 +123,17 @@ final class LocalStack implements BeforeAllCallback, AfterEachCallback, AfterAll
     Matcher m = INSTANCE_ID.matcher(output);
     assertThat(m.find()).as("an instance id in: %s", output).isTrue();
     return m.group();
+  }
+
+  /**
+   * Where an instance's results are: {@code runs/<P>/<run-id>/<instance-id>/}, the run id being the
+   * instance's tag ami-pipeline:run or, untagged, its instance id. Found by its exit status.
+   */
+  String resultsOf(String project, String instanceId) {
+    List<String> keys = aws.s3(aws.region()).listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix("runs/" + project + "/"))
+        .contents().stream().map(S3Object::key).filter(k -> k.endsWith("/" + instanceId + "/exit-status.json")).toList();
+    assertThat(keys).as("the exit status of " + instanceId).hasSize(1);
+    return keys.get(0).substring(0, keys.get(0).length() - "exit-status.json".length());
   }
 
   String s3Text(String key) {

@@ -61,6 +61,21 @@ class PolicyDocumentTest {
           }).toList();
     }
 
+    /** The values of condition {@code key} in the statements that allow {@code action}. */
+    List<String> conditionValues(String action, String key) {
+      return statements.stream().filter(s -> values(s.path("Action")).anyMatch(a -> matches(a, action, true)))
+          .flatMap(s -> {
+            List<String> found = new ArrayList<>();
+            s.path("Condition").forEach(op -> values(op.path(key)).forEach(found::add));
+            return found.stream();
+          }).toList();
+    }
+
+    /** Whether a StringLike pattern matches {@code value}, by IAM's rules. */
+    static boolean like(String pattern, String value) {
+      return matches(pattern, value, false);
+    }
+
     private static Stream<String> values(JsonNode node) {
       List<String> list = new ArrayList<>();
       if (node.isArray()) {
@@ -110,11 +125,40 @@ class PolicyDocumentTest {
     assertThat(instance.allows("s3:PutObject", "arn:aws:s3:::ml-logs/runs/demo/i-0abc/job.log")).isTrue();
     assertThat(instance.allows("s3:PutObject", "arn:aws:s3:::ml-logs/runs/ml/i-0abc/job.log")).isFalse();
     assertThat(instance.allows("s3:PutObject", "arn:aws:s3:::other-bucket/runs/demo/x")).isFalse();
-    assertThat(Stream.of("ssm:PutParameter", "ssm:GetParametersByPath", "s3:GetObject", "s3:DeleteObject",
+    assertThat(Stream.of("ssm:PutParameter", "ssm:GetParametersByPath", "s3:DeleteObject",
             "ec2:TerminateInstances", "ec2:DescribeInstances", "iam:PassRole"))
         .noneMatch(a -> instance.allows(a, "*") || instance.allows(a, SSM + "/ami-pipeline/demo/run")
             || instance.allows(a, "arn:aws:s3:::ml-logs/runs/demo/x"));
     assertThat(instance.conditionsOn("kms:Decrypt")).containsExactly("StringLike kms:ViaService");
+  }
+
+  /**
+   * What first-boot reads and lists of a run: exit statuses of earlier attempts, the checkpoint,
+   * run.json (GetObject), and the run's folder and its checkpoint/ (ListObjectsV2, whose prefix
+   * parameter IAM compares with s3:prefix). moto evaluates no s3:prefix condition: checked here.
+   */
+  @Test
+  void theInstanceRoleReadsAndListsOnlyUnderItsProjectsLogPrefix() throws IOException {
+    Policy instance = Policy.of("instance");
+    String run = "runs/demo/demo-20261202-101500-3fa9/";
+
+    assertThat(instance.allows("s3:GetObject", "arn:aws:s3:::ml-logs/" + run + "i-0abc/exit-status.json")).isTrue();
+    assertThat(instance.allows("s3:GetObject", "arn:aws:s3:::ml-logs/" + run + "checkpoint/model.pt")).isTrue();
+    assertThat(instance.allows("s3:GetObject", "arn:aws:s3:::ml-logs/runs/ml/x/checkpoint/model.pt"))
+        .as("another project's checkpoint").isFalse();
+    assertThat(instance.allows("s3:GetObject", "arn:aws:s3:::other-bucket/" + run + "run.json")).isFalse();
+
+    assertThat(instance.allows("s3:ListBucket", "arn:aws:s3:::ml-logs")).isTrue();
+    assertThat(instance.allows("s3:ListBucket", "arn:aws:s3:::other-bucket")).isFalse();
+    assertThat(instance.conditionsOn("s3:ListBucket")).containsExactly("StringLike s3:prefix");
+    List<String> prefixes = instance.conditionValues("s3:ListBucket", "s3:prefix");
+    assertThat(prefixes).containsExactly("runs/demo/*");
+    for (String listed : List.of(run, run + "checkpoint/", "runs/demo/i-0abc/")) {
+      assertThat(prefixes).as(listed).anyMatch(p -> Policy.like(p, listed));
+    }
+    for (String other : List.of("", "runs/", "runs/ml/", "runs/demo-old/", "other/runs/demo/")) {
+      assertThat(prefixes).as("'" + other + "'").noneMatch(p -> Policy.like(p, other));
+    }
   }
 
   @Test
