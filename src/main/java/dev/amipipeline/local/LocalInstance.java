@@ -28,12 +28,19 @@ import java.util.TreeMap;
  */
 public final class LocalInstance implements AutoCloseable {
 
-  /** The emulator's instance, as the metadata service describes it. */
-  public record Identity(String instanceId, String amiId, String region, String userData) {
+  /**
+   * The emulator's instance, as the metadata service describes it.
+   *
+   * @param tags what tags/instance serves: the instance's tags when it was launched with instance
+   *     metadata tags enabled (as every ami launch is), else none, as on EC2
+   */
+  public record Identity(String instanceId, String amiId, String region, String userData, String instanceType,
+      Map<String, String> tags) {
     public Identity {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(amiId, "amiId");
       Objects.requireNonNull(region, "region");
+      tags = tags == null ? Map.of() : Map.copyOf(tags);
     }
   }
 
@@ -70,6 +77,8 @@ public final class LocalInstance implements AutoCloseable {
       PrintWriter progress) {
     MetadataService metadata = MetadataService.start(identity.instanceId(), identity.region(), identity.amiId());
     metadata.userData(identity.userData());
+    metadata.instanceType(identity.instanceType());
+    identity.tags().forEach(metadata::tag);
     Path dir = null;
     try {
       dir = Machine.newFolder(paths.machines(), identity.instanceId(), progress);

@@ -1,6 +1,7 @@
 package dev.amipipeline.local;
 
 import dev.amipipeline.aws.AwsClients;
+import dev.amipipeline.aws.Ec2Tags;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.launch.InstanceHost;
 import dev.amipipeline.launch.LaunchPlan;
@@ -17,7 +18,9 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -76,10 +79,13 @@ public final class LocalLaunch implements InstanceHost {
         job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null, job.spotNotice());
     try {
       String userData = userData(aws, instanceId);
+      Instance described = aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0)
+          .instances().get(0);
       say("booting " + instanceId + " from the local image of " + launched.amiId() + " (user-data: "
           + (userData == null ? "none" : userData.strip()) + ")");
       try (LocalInstance instance = LocalInstance.boot(paths,
-          new LocalInstance.Identity(instanceId, launched.amiId(), aws.region().id(), userData), settings, clock,
+          new LocalInstance.Identity(instanceId, launched.amiId(), aws.region().id(), userData,
+              described.instanceTypeAsString(), metadataTags(described)), settings, clock,
           progress)) {
         S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), instance::state);
         say("metadata service for " + instanceId + " on " + instance.metadataEndpoint());
@@ -100,6 +106,13 @@ public final class LocalLaunch implements InstanceHost {
     } finally {
       aws.ec2().terminateInstances(b -> b.instanceIds(instanceId));
     }
+  }
+
+  /** The tags the metadata service serves: none unless the instance was launched with metadata tags enabled. */
+  private static Map<String, String> metadataTags(Instance instance) {
+    boolean enabled = instance.metadataOptions() != null
+        && instance.metadataOptions().instanceMetadataTags() == InstanceMetadataTagsState.ENABLED;
+    return enabled ? Ec2Tags.toMap(instance.tags()) : Map.of();
   }
 
   /** The user-data as the emulator holds it for the instance (the one line of the contract). */
