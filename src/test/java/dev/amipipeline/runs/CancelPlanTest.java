@@ -52,7 +52,7 @@ class CancelPlanTest {
     CancelPlan plan = CancelPlan.of(run, NOW);
 
     assertThat(plan.endsTheRun()).isFalse();
-    assertThat(new CancelReport(RUN.value(), "demo", false, run.stateLabel(), null, List.of()).toText())
+    assertThat(new CancelReport(RUN.value(), "demo", false, run.stateLabel(), null, List.of(), List.of()).toText())
         .isEqualTo("run demo-20261202-101500-3fa9 is already ending (its instances are shutting down): nothing to"
             + " cancel");
   }
