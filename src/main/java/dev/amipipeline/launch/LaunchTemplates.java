@@ -55,7 +55,7 @@ public final class LaunchTemplates {
   public RunVersion runVersion(LaunchPlan plan) {
     String name = Ec2Requests.templateName(plan.project());
     Optional<LaunchTemplate> existing = find(name);
-    String id = existing.isPresent() ? existing.get().launchTemplateId() : create(plan.shared()).launchTemplateId();
+    String id = existing.isPresent() ? existing.get().launchTemplateId() : createOrFind(plan.shared());
     long version = ec2.createLaunchTemplateVersion(Ec2Requests.createRunTemplateVersion(id, plan, false))
         .launchTemplateVersion().versionNumber();
     return new RunVersion(name, id, version, existing.isEmpty());
@@ -123,6 +123,19 @@ public final class LaunchTemplates {
       if (e.awsErrorDetails() != null
           && "InvalidLaunchTemplateName.NotFoundException".equals(e.awsErrorDetails().errorCode())) {
         return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /** The project's template made now, or the one another launch made just before (their versions differ). */
+  private String createOrFind(LaunchPlan shared) {
+    try {
+      return create(shared).launchTemplateId();
+    } catch (Ec2Exception e) {
+      if (e.awsErrorDetails() != null
+          && "InvalidLaunchTemplateName.AlreadyExistsException".equals(e.awsErrorDetails().errorCode())) {
+        return find(Ec2Requests.templateName(shared.project())).orElseThrow(() -> e).launchTemplateId();
       }
       throw e;
     }

@@ -30,7 +30,7 @@ public record CancelReport(String runId, String project, boolean cancelled, Stri
       return "run " + runId + " has already ended (" + state + "): nothing to cancel";
     }
     String fleets = deletedFleets.isEmpty() ? "" : "deleted EC2 Fleet " + String.join(", ", deletedFleets)
-        + " (no instance replaces them)";
+        + " (it starts no replacement)";
     if (terminated.isEmpty()) {
       return "cancelled run " + runId + ": " + fleets + "; it had no instance at work";
     }
