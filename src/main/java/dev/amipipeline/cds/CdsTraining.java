@@ -98,6 +98,10 @@ public final class CdsTraining {
           () -> aws.ec2().createFleet(b -> b.type("instant")
               .launchTemplateConfigs(c -> c.launchTemplateSpecification(t -> t.launchTemplateId("lt-12345678")))
               .targetCapacitySpecification(t -> t.totalTargetCapacity(2))),
+          () -> aws.ec2().describeFleetsPaginator(b -> b.filters(f -> f.name("fleet-state").values("active"))).stream()
+              .count(),
+          () -> aws.ec2().describeFleetInstances(b -> b.fleetId("fleet-12345678")),
+          () -> aws.ec2().deleteFleets(b -> b.fleetIds("fleet-12345678").terminateInstances(true)),
           () -> aws.ec2().deleteLaunchTemplate(b -> b.launchTemplateId("lt-12345678")),
           () -> aws.ec2().deregisterImage(b -> b.imageId("ami-12345678")),
           () -> aws.ec2().deleteSnapshot(b -> b.snapshotId("snap-12345678")),

@@ -67,6 +67,16 @@ final class TrainingEndpoint implements AutoCloseable {
       Map.entry("CreateFleet", "<fleetId>fleet-12345678</fleetId><errorSet/><fleetInstanceSet><item><instanceIds>"
           + "<item>i-12345678</item></instanceIds><instanceType>t3.micro</instanceType><lifecycle>spot</lifecycle>"
           + "</item></fleetInstanceSet>"),
+      Map.entry("DescribeFleets", "<fleetSet><item><fleetId>fleet-12345678</fleetId><fleetState>active</fleetState>"
+          + "<type>maintain</type><validUntil>2026-01-01T00:00:00.000Z</validUntil><tagSet><item>"
+          + "<key>ami-pipeline:project</key><value>cds</value></item><item><key>ami-pipeline:run</key>"
+          + "<value>cds-20260101-000000-0001</value></item></tagSet></item></fleetSet>"),
+      Map.entry("DescribeFleetInstances", "<activeInstanceSet><item><instanceId>i-12345678</instanceId>"
+          + "<instanceType>t3.micro</instanceType><instanceHealth>healthy</instanceHealth></item></activeInstanceSet>"
+          + "<fleetId>fleet-12345678</fleetId>"),
+      Map.entry("DeleteFleets", "<successfulFleetDeletionSet><item><currentFleetState>deleted_terminating"
+          + "</currentFleetState><previousFleetState>active</previousFleetState><fleetId>fleet-12345678</fleetId>"
+          + "</item></successfulFleetDeletionSet><unsuccessfulFleetDeletionSet/>"),
       Map.entry("GetConsoleOutput", "<instanceId>i-12345678</instanceId><output>Y2RzCg==</output>"),
       Map.entry("DescribeInstanceTypes", "<instanceTypeSet><item><instanceType>g5.xlarge</instanceType>"
           + "<currentGeneration>true</currentGeneration><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo>"

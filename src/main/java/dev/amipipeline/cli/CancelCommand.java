@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
     header = "End a run: tag its instances cancelled, then terminate them.",
     mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Tags the run's live instances ami-pipeline:cancelled=<time> and terminates",
-        "them. Each instance reads the tag when it is stopped, records the run as",
-        "cancelled and uploads its checkpoint and logs within its grace period.",
+        "Tags the run's live instances ami-pipeline:cancelled=<time>, deletes a",
+        "recovering run's EC2 Fleet with its instances (no replacement follows) and",
+        "terminates them. Each instance reads the tag when it is stopped, records the",
+        "run as cancelled and uploads its checkpoint and logs within its grace period.",
         "Cancelling a run that has ended says so and changes nothing (exit 0).",
         "",
         "Examples:",

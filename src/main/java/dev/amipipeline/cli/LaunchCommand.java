@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
         "  ami launch --project ml --spot --wait",
         "  ami launch --project ml --spot --follow   # stream the log, exit with its code",
         "  ami launch --project ml --count 4 --spot  # EC2 Fleet over types and subnets",
+        "  ami launch --project ml --spot --recover --max-hours 12  # replaced when interrupted",
         "  ami launch --project ml --ami-version 3   # roll back to the 3rd bake",
         "  ami launch --project ml --template-only   # template that follows each bake",
         "  ami launch --cpu 8 --memory 61035 --list  # cheapest fitting types only",
@@ -133,6 +134,17 @@ final class LaunchCommand implements Callable<Integer> {
           + " ${COMPLETION-CANDIDATES}.")
   Placement placement;
 
+  @Option(names = "--recover", negatable = true,
+      description = "Recover from spot interruptions: an EC2 Fleet (maintain) replaces interrupted instances until"
+          + " the run ends, within launch.recover.maxAttempts and a cost ceiling (default: on when the project"
+          + " has launch.recover).")
+  Boolean recover;
+
+  @Option(names = "--max-hours", paramLabel = "H",
+      description = "With recovery: the cost ceiling, H hours from now (decimals allowed); EC2 launches nothing for"
+          + " the run after it and ends what still runs (default: maxAttempts × (run.timeoutMinutes + 10 min)).")
+  String maxHours;
+
   @Option(names = "--template-only",
       description = "Create or update the launch template ami-pipeline-<project> (image resolve:ssm:…) instead"
           + " of launching.")
@@ -170,7 +182,8 @@ final class LaunchCommand implements Callable<Integer> {
         type == null || type.size == null ? null : new LaunchRequest.Size(type.size.cpu, type.size.memoryMib),
         gpus,
         amiVersion, list, dryRun, templateOnly, waitRunning, follow, local,
-        global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(poll.millis));
+        global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(poll.millis),
+        new LaunchRequest.RecoveryFlags(recover, maxHours));
     Project p = project == null ? null : global.projects().load(project);
     Clock clock = Clock.systemUTC();
     LocalLaunch here = local ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),

@@ -2,6 +2,7 @@ package dev.amipipeline.cli;
 
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.project.Project;
 import dev.amipipeline.runs.FollowedRun;
 import dev.amipipeline.runs.Run;
 import dev.amipipeline.runs.RunLogs;
@@ -40,7 +41,8 @@ final class LogsCommand implements Callable<Integer> {
   @Mixin RunArgument run;
 
   @Option(names = "--follow",
-      description = "Stream the log of the last attempt until its job ends; exit with the job's code.")
+      description = "Stream the log of the last attempt until its job ends, and a recovering run's next attempts until"
+          + " the run ends; exit with the job's code.")
   boolean follow;
 
   @Option(names = "--attempt", paramLabel = "N", description = "Only attempt N (1, 2, … across spot recoveries).")
@@ -60,12 +62,15 @@ final class LogsCommand implements Callable<Integer> {
     try (AwsClients aws = global.aws()) {
       RunsReader reader = new RunsReader(aws, global.ssmPrefix(), Printer.progress(spec)::println);
       Run found = RunLookup.find(reader, global.projects(), asked, Instant.now());
-      RunLogs logs = new RunLogs(reader.stored(global.projects().load(found.project())), reader.instances(),
-          new JobStreams(spec, global), Clock.systemUTC());
+      Project project = global.projects().load(found.project());
+      RunLogs logs = new RunLogs(reader.stored(project), reader.instances(), new JobStreams(spec, global),
+          Clock.systemUTC());
       if (!follow) {
         return Printer.print(spec, global, logs.show(found, attempt));
       }
-      FollowedRun followed = logs.follow(found, attempt, every, d -> Thread.sleep(d.toMillis()));
+      FollowedRun followed = attempt != null ? logs.follow(found, attempt, every, d -> Thread.sleep(d.toMillis()))
+          : logs.followAcrossAttempts(() -> reader.one(project, found.id(), Instant.now()).orElse(found), every,
+              d -> Thread.sleep(d.toMillis()));
       Printer.print(spec, global, followed);
       return followed.jobExitCode();
     }

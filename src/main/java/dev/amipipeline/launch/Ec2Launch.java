@@ -2,6 +2,7 @@ package dev.amipipeline.launch;
 
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.WaitReporter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,17 +10,29 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.waiters.Waiter;
+import software.amazon.awssdk.core.waiters.WaiterAcceptor;
 import software.amazon.awssdk.core.waiters.WaiterResponse;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.ActiveInstance;
 import software.amazon.awssdk.services.ec2.model.CreateFleetInstance;
 import software.amazon.awssdk.services.ec2.model.CreateFleetResponse;
+import software.amazon.awssdk.services.ec2.model.DescribeFleetInstancesResponse;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.PlacementStrategy;
 
-/** The EC2 edge of a launch: RunInstances with capacity fallback, instant fleets, waiting, placement groups. */
+/**
+ * The EC2 edge of a launch: RunInstances with capacity fallback, instant fleets, recovering runs'
+ * maintain fleets, waiting, placement groups.
+ */
 public final class Ec2Launch {
+
+  /** How a fleet's instances are waited for: as EC2's instance waiters do. */
+  private static final int FLEET_WAIT_ATTEMPTS = 40;
+  private static final Duration FLEET_WAIT_DELAY = Duration.ofSeconds(15);
 
   /** What a launch started. */
   public record Launched(String fleetId, List<LaunchedInstance> instances, List<String> notes, List<FleetError> errors) {
@@ -84,6 +97,49 @@ public final class Ec2Launch {
       }
     }
     return new Launched(fleetId, ids.isEmpty() ? List.of() : describe(ids), notes, errors);
+  }
+
+  /**
+   * A recovering run: its version of the project's launch template, then the {@code maintain} fleet
+   * over it. EC2 starts the instances after the call returns: those it lists at once are reported
+   * (DescribeFleetInstances: a fleet of a few instances fits in its first page).
+   */
+  public Launched recovering(LaunchPlan plan, LaunchTemplates.RunVersion template) {
+    String fleetId = ec2.createFleet(Ec2Requests.createRecoveringFleet(plan, template.templateId(),
+        Long.toString(template.version()), false)).fleetId();
+    List<String> ids = fleetInstanceIds(fleetId);
+    return new Launched(fleetId, ids.isEmpty() ? List.of() : describe(ids), List.of(), List.of());
+  }
+
+  /**
+   * Waits until the fleet has started {@code capacity} instances (an SDK waiter over
+   * DescribeFleetInstances, as EC2's own waiters poll: every 15 s, 40 times), then until they run.
+   */
+  public List<LaunchedInstance> waitForFleet(LaunchPlan plan, String fleetId) {
+    int capacity = plan.count();
+    Waiter<DescribeFleetInstancesResponse> started = Waiter.builder(DescribeFleetInstancesResponse.class)
+        .acceptors(List.of(
+            WaiterAcceptor.successOnResponseAcceptor(r -> r.activeInstances().size() >= capacity),
+            WaiterAcceptor.retryOnResponseAcceptor(r -> true)))
+        .overrideConfiguration(c -> c.maxAttempts(FLEET_WAIT_ATTEMPTS)
+            .backoffStrategyV2(BackoffStrategy.fixedDelay(FLEET_WAIT_DELAY)))
+        .build();
+    try (WaitReporter waiting = WaitReporter.during("EC2 Fleet " + fleetId + " to start " + capacity + " instance"
+        + (capacity == 1 ? "" : "s"), say)) {
+      started.run(() -> ec2.describeFleetInstances(b -> b.fleetId(fleetId)));
+    } catch (Ec2Exception e) {
+      throw e; // an AWS answer: the error policy words it
+    } catch (SdkException e) {
+      throw new AmiException.Failed("EC2 Fleet " + fleetId + " did not start " + capacity + " instance"
+          + (capacity == 1 ? "" : "s") + ": " + e.getMessage() + " (its errors: aws ec2 describe-fleets --fleet-ids "
+          + fleetId + "); it keeps trying until its ValidUntil: 'ami cancel " + plan.runId() + "' ends it", e);
+    }
+    return waitRunning(fleetInstanceIds(fleetId));
+  }
+
+  private List<String> fleetInstanceIds(String fleetId) {
+    return ec2.describeFleetInstances(b -> b.fleetId(fleetId)).activeInstances().stream()
+        .map(ActiveInstance::instanceId).sorted().toList();
   }
 
   private static void collect(CreateFleetResponse response, List<String> ids, List<FleetError> errors) {

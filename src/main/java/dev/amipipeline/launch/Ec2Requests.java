@@ -2,6 +2,7 @@ package dev.amipipeline.launch;
 
 import dev.amipipeline.project.Tags;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
@@ -9,6 +10,7 @@ import software.amazon.awssdk.services.ec2.model.CreateFleetRequest;
 import software.amazon.awssdk.services.ec2.model.CreateLaunchTemplateRequest;
 import software.amazon.awssdk.services.ec2.model.CreateLaunchTemplateVersionRequest;
 import software.amazon.awssdk.services.ec2.model.DefaultTargetCapacityType;
+import software.amazon.awssdk.services.ec2.model.FleetExcessCapacityTerminationPolicy;
 import software.amazon.awssdk.services.ec2.model.FleetLaunchTemplateConfigRequest;
 import software.amazon.awssdk.services.ec2.model.FleetLaunchTemplateOverridesRequest;
 import software.amazon.awssdk.services.ec2.model.FleetOnDemandAllocationStrategy;
@@ -48,8 +50,12 @@ public final class Ec2Requests {
   /** Hops an IMDSv2 token response may travel: 2 lets a container on the host reach the service. */
   static final int METADATA_HOP_LIMIT = 2;
 
-  /** What a launch template is for: a standalone one follows the SSM parameter; a fleet's is transient. */
-  public enum TemplateUse { STANDALONE, FLEET }
+  /**
+   * What a launch template is for: a standalone one follows the SSM parameter; a fleet's is transient;
+   * a recovering run's version of the project's template follows the SSM parameter (or the pinned
+   * version) so each replacement starts from it, and leaves type, subnet and market to the fleet.
+   */
+  public enum TemplateUse { STANDALONE, FLEET, RUN }
 
   private Ec2Requests() {}
 
@@ -101,11 +107,12 @@ public final class Ec2Requests {
    * Launch template data. A standalone template names the image as {@code resolve:ssm:…}, so it
    * launches the latest bake, and carries the first instance type and the spot market; a fleet's
    * template names the AMI read for this launch, and leaves type, subnet and market to the fleet
-   * (EC2 Fleet refuses templates with market options).
+   * (EC2 Fleet refuses templates with market options); a recovering run's version names the image as
+   * the standalone template does and leaves the rest to the fleet as a fleet's does.
    */
   public static RequestLaunchTemplateData templateData(LaunchPlan plan, TemplateUse use) {
     RequestLaunchTemplateData.Builder data = RequestLaunchTemplateData.builder()
-        .imageId(use == TemplateUse.STANDALONE ? plan.imageRef() : plan.amiId())
+        .imageId(use == TemplateUse.FLEET ? plan.amiId() : plan.imageRef())
         .userData(UserData.base64(plan.project()))
         .metadataOptions(m -> m.httpTokens(LaunchTemplateHttpTokensState.REQUIRED)
             .httpPutResponseHopLimit(METADATA_HOP_LIMIT)
@@ -152,10 +159,24 @@ public final class Ec2Requests {
 
   public static CreateLaunchTemplateVersionRequest createTemplateVersion(String templateId,
       RequestLaunchTemplateData data, boolean dryRun) {
+    return createTemplateVersion(templateId, data, "ami-pipeline launch", dryRun);
+  }
+
+  /**
+   * A recovering run's own version of the project's template (never made the default). Launch
+   * template versions cannot carry tags: the description and the instance tags name the run.
+   */
+  public static CreateLaunchTemplateVersionRequest createRunTemplateVersion(String templateId, LaunchPlan plan,
+      boolean dryRun) {
+    return createTemplateVersion(templateId, templateData(plan, TemplateUse.RUN), "run " + plan.runId(), dryRun);
+  }
+
+  private static CreateLaunchTemplateVersionRequest createTemplateVersion(String templateId,
+      RequestLaunchTemplateData data, String description, boolean dryRun) {
     return CreateLaunchTemplateVersionRequest.builder()
         .launchTemplateId(templateId)
         .launchTemplateData(data)
-        .versionDescription("ami-pipeline launch")
+        .versionDescription(description)
         .dryRun(dryRun)
         .build();
   }
@@ -169,23 +190,10 @@ public final class Ec2Requests {
   public static CreateFleetRequest createFleet(LaunchPlan plan, String templateId, Market market, int capacity,
       boolean dryRun) {
     boolean spot = market instanceof Market.Spot;
-    String maxPrice = market instanceof Market.Spot s ? maxPrice(s) : null;
-    List<FleetLaunchTemplateOverridesRequest> overrides = new ArrayList<>();
-    for (String type : plan.instanceTypes()) {
-      if (plan.subnets().isEmpty()) {
-        overrides.add(FleetLaunchTemplateOverridesRequest.builder().instanceType(type).maxPrice(maxPrice).build());
-      }
-      for (String subnet : plan.subnets()) {
-        overrides.add(FleetLaunchTemplateOverridesRequest.builder().instanceType(type).subnetId(subnet)
-            .maxPrice(maxPrice).build());
-      }
-    }
     boolean oneAz = plan.placementGroup() != null;
     CreateFleetRequest.Builder fleet = CreateFleetRequest.builder()
         .type(FleetType.INSTANT)
-        .launchTemplateConfigs(FleetLaunchTemplateConfigRequest.builder()
-            .launchTemplateSpecification(s -> s.launchTemplateId(templateId).version("$Latest"))
-            .overrides(overrides).build())
+        .launchTemplateConfigs(templateConfig(plan, templateId, "$Latest", market))
         .targetCapacitySpecification(t -> t.totalTargetCapacity(capacity)
             .defaultTargetCapacityType(spot ? DefaultTargetCapacityType.SPOT : DefaultTargetCapacityType.ON_DEMAND))
         .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.FLEET)
@@ -200,6 +208,71 @@ public final class Ec2Requests {
           .singleAvailabilityZone(oneAz ? true : null));
     }
     return fleet.build();
+  }
+
+  /**
+   * A recovering run's {@code maintain} EC2 Fleet: it keeps {@code count} instances of the run's
+   * template version over every instance type × subnet, replacing interrupted and unhealthy ones,
+   * until the instance side deletes it at the run's end or {@code ValidUntil} passes (then EC2 also
+   * ends what still runs: the cost ceiling). Both markets' options are set, so the instance side can
+   * turn it to on demand (ModifyFleet). The fleet carries project, run and Name; AWS refuses instance
+   * tag specifications for maintain fleets, so instances get theirs from the template version. The
+   * run id is the client token: a retried request makes one fleet.
+   */
+  public static CreateFleetRequest createRecoveringFleet(LaunchPlan plan, String templateId, String version,
+      boolean dryRun) {
+    if (!plan.recovers()) {
+      throw new IllegalArgumentException("not a recovering launch");
+    }
+    boolean spot = plan.market() instanceof Market.Spot;
+    int capacity = plan.count();
+    Boolean oneAz = plan.placementGroup() != null ? true : null;
+    Map<String, String> fleetTags = new LinkedHashMap<>();
+    List.of(Tags.PROJECT, Tags.RUN, Tags.NAME).forEach(k -> fleetTags.put(k, plan.tags().get(k)));
+    return CreateFleetRequest.builder()
+        .type(FleetType.MAINTAIN)
+        .clientToken(plan.runId())
+        .launchTemplateConfigs(templateConfig(plan, templateId, version, plan.market()))
+        .targetCapacitySpecification(t -> {
+          t.totalTargetCapacity(capacity)
+              .defaultTargetCapacityType(spot ? DefaultTargetCapacityType.SPOT : DefaultTargetCapacityType.ON_DEMAND);
+          if (spot) {
+            t.spotTargetCapacity(capacity);
+          } else {
+            t.onDemandTargetCapacity(capacity);
+          }
+        })
+        .spotOptions(s -> s.allocationStrategy(SpotAllocationStrategy.CAPACITY_OPTIMIZED)
+            .instanceInterruptionBehavior(SpotInstanceInterruptionBehavior.TERMINATE).singleAvailabilityZone(oneAz))
+        .onDemandOptions(o -> o.allocationStrategy(FleetOnDemandAllocationStrategy.LOWEST_PRICE)
+            .singleAvailabilityZone(oneAz))
+        .validUntil(plan.recovery().validUntil())
+        .terminateInstancesWithExpiration(true)
+        .replaceUnhealthyInstances(true)
+        .excessCapacityTerminationPolicy(FleetExcessCapacityTerminationPolicy.TERMINATION)
+        .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.FLEET)
+            .tags(fleetTags.entrySet().stream().map(Ec2Requests::tag).toList()).build())
+        .dryRun(dryRun)
+        .build();
+  }
+
+  /** The template (id and version) and an override for every instance type × subnet, in order of preference. */
+  private static FleetLaunchTemplateConfigRequest templateConfig(LaunchPlan plan, String templateId, String version,
+      Market market) {
+    String maxPrice = market instanceof Market.Spot s ? maxPrice(s) : null;
+    List<FleetLaunchTemplateOverridesRequest> overrides = new ArrayList<>();
+    for (String type : plan.instanceTypes()) {
+      if (plan.subnets().isEmpty()) {
+        overrides.add(FleetLaunchTemplateOverridesRequest.builder().instanceType(type).maxPrice(maxPrice).build());
+      }
+      for (String subnet : plan.subnets()) {
+        overrides.add(FleetLaunchTemplateOverridesRequest.builder().instanceType(type).subnetId(subnet)
+            .maxPrice(maxPrice).build());
+      }
+    }
+    return FleetLaunchTemplateConfigRequest.builder()
+        .launchTemplateSpecification(s -> s.launchTemplateId(templateId).version(version))
+        .overrides(overrides).build();
   }
 
   private static String maxPrice(Market.Spot spot) {

@@ -7,12 +7,18 @@ import dev.amipipeline.common.Report;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
+import dev.amipipeline.project.RunConfig;
 import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
 import dev.amipipeline.results.ResultFolder;
 import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.RunId;
 import dev.amipipeline.results.S3JobFiles;
+import dev.amipipeline.runs.FollowedRun;
+import dev.amipipeline.runs.Run;
+import dev.amipipeline.runs.RunLogs;
+import dev.amipipeline.runs.RunsReader;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,9 +31,10 @@ import java.util.random.RandomGenerator;
 /**
  * One {@code ami launch}, start to end: check the request against the project, read the recorded
  * AMI, pick the instance types, plan, then one of: the type table ({@code --list}), EC2's dry-run
- * check, the launch template, or the launch itself (RunInstances or an instant fleet), waited for
- * and its job followed when asked; with an {@link InstanceHost} the instance boots there. Every
- * launch starts one run, whose id it makes from the clock and the random source.
+ * check, the launch template, or the launch itself (RunInstances, an instant fleet, or a recovering
+ * run's maintain fleet), waited for and its job followed when asked; with an {@link InstanceHost}
+ * the instance boots there. Every launch starts one run, whose id it makes from the clock and the
+ * random source.
  */
 public final class Launch {
 
@@ -104,9 +111,23 @@ public final class Launch {
   private LaunchPlan plan(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project,
       RunId run, Instant now) {
     String amiId = recordedAmi(parameters, aws, request);
+    Recovery recovery = run != null && request.recovers(project) ? recovery(parameters, request, project, now) : null;
     ParameterNames names = parameters.names();
     return LaunchPlanner.plan(project, request.options(), instanceTypes(aws, request, project), amiId,
-        request.amiVersion() == null ? names.amiId() : names.amiIdVersion(request.amiVersion()), run, now);
+        request.amiVersion() == null ? names.amiId() : names.amiIdVersion(request.amiVersion()), run, now, recovery);
+  }
+
+  /**
+   * How the run recovers, with its cost ceiling: {@code --max-hours}, else from the timeout of the run
+   * configuration the instances read (as baked; the project file's when never baked).
+   */
+  private static Recovery recovery(ProjectParameters parameters, LaunchRequest request, Project project,
+      Instant now) {
+    BigDecimal maxHours = request.maxHours();
+    int timeout = maxHours != null ? 0 : parameters.runConfigJson().map(RunConfig::fromJson)
+        .map(RunConfig::timeoutMinutes).orElse(project.spec().run().timeoutMinutes());
+    return Recovery.of(request.recoverSettings(project), maxHours, timeout, now, project.name(),
+        parameters.names().run());
   }
 
   private Outcome launchOnEc2(AwsClients aws, ProjectParameters parameters, LaunchRequest request, Project project,
@@ -115,11 +136,14 @@ public final class Launch {
     if (plan.placementGroup() != null) {
       ec2.ensurePlacementGroup(plan.placementGroup());
     }
-    LaunchReport report = start(ec2, request, plan);
+    LaunchReport report = start(aws, ec2, request, plan);
     if (!request.follow()) {
       return Outcome.of(report);
     }
     output.launched(report);
+    if (plan.recovers()) {
+      return followAcrossAttempts(aws, report, project, run, request);
+    }
     String instanceId = report.instanceIds().get(0);
     ResultFolder results = ResultLayout.of(parameters.logUri(project), project.name()).instance(run, instanceId);
     S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), results,
@@ -140,7 +164,8 @@ public final class Launch {
     String logUri = parameters.logUri(project);
     host.check(aws, plan, logUri);
     // Worded as the host words its own progress.
-    LaunchReport report = start(new Ec2Launch(aws.ec2(), line -> output.progress("ami: " + line)), request, plan);
+    LaunchReport report = start(aws, new Ec2Launch(aws.ec2(), line -> output.progress("ami: " + line)), request,
+        plan);
     output.launched(report);
     List<String> collected = new ArrayList<>();
     Consumer<String> jobLines = request.follow() ? output::jobLine : collected::add;
@@ -151,8 +176,36 @@ public final class Launch {
     return Outcome.followed(report, job);
   }
 
-  /** RunInstances for one instance, an instant fleet for more; then waits for them when the request does. */
-  private static LaunchReport start(Ec2Launch ec2, LaunchRequest request, LaunchPlan plan) {
+  /**
+   * {@code --follow} of a recovering run: as {@code ami logs RUN --follow}, each attempt's log in turn
+   * until the run ends; the command exits with the last attempt's job's code.
+   */
+  private Outcome followAcrossAttempts(AwsClients aws, LaunchReport report, Project project, RunId run,
+      LaunchRequest request) {
+    RunsReader reader = new RunsReader(aws, ssmPrefix, output::progress);
+    Run started = reader.one(project, run, clock.instant()).orElseThrow(() -> new AmiException.Failed("run " + run
+        + " is not found right after its launch: see 'ami runs --project " + project.name() + "'"));
+    FollowedRun followed = new RunLogs(reader.stored(project), reader.instances(), output, clock)
+        .followAcrossAttempts(() -> reader.one(project, run, clock.instant()).orElse(started), request.pollInterval(),
+            d -> Thread.sleep(d.toMillis()));
+    JobResult last = followed.jobs().isEmpty() ? null : followed.jobs().get(followed.jobs().size() - 1);
+    return last == null ? new Outcome(report, followed.jobExitCode()) : Outcome.followed(report, last);
+  }
+
+  /**
+   * RunInstances for one instance, an instant fleet for more, or a recovering run's maintain fleet; then
+   * waits for them when the request does.
+   */
+  private static LaunchReport start(AwsClients aws, Ec2Launch ec2, LaunchRequest request, LaunchPlan plan) {
+    if (plan.recovers()) {
+      LaunchTemplates.RunVersion template = new LaunchTemplates(aws.ec2()).runVersion(plan);
+      Ec2Launch.Launched launched = ec2.recovering(plan, template);
+      List<LaunchedInstance> instances = request.waitsUntilRunning()
+          ? ec2.waitForFleet(plan, launched.fleetId()) : launched.instances();
+      return new LaunchReport(plan.runId(), plan.project(), plan.amiId(), request.amiVersion(), launched.fleetId(),
+          plan.count(), instances, launched.notes(), launched.errors(), null,
+          LaunchReport.Recovering.of(launched.fleetId(), template, plan.recovery()));
+    }
     Ec2Launch.Launched launched = plan.fleet()
         ? ec2.fleet(plan, UUID.randomUUID().toString().substring(0, 8))
         : ec2.single(plan);

@@ -1,5 +1,6 @@
 package dev.amipipeline.launch;
 
+import dev.amipipeline.common.TextTable;
 import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -25,6 +26,11 @@ public final class LaunchDryRun {
     List<String> notes = new ArrayList<>();
     if (templateOnly) {
       requests.add(new LaunchTemplates(ec2).dryRun(plan));
+    } else if (plan.recovers()) {
+      requests.addAll(new LaunchTemplates(ec2).dryRunRecovering(plan, notes));
+      Recovery r = plan.recovery();
+      notes.add("cost ceiling: " + TextTable.iso(r.validUntil()) + " (" + r.ceiling() + "): the fleet's ValidUntil;"
+          + " EC2 launches nothing for this run after it and ends what still runs");
     } else if (plan.fleet()) {
       CreateLaunchTemplateRequest template = Ec2Requests.createTemplate(
           Ec2Requests.fleetTemplateName(plan.project(), "<launch-id>"),

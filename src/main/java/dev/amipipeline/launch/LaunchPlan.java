@@ -19,6 +19,7 @@ import java.util.Map;
  * @param instanceTypes in order of preference; the first one is tried first
  * @param subnets in order of preference; empty means the default VPC's choice
  * @param placementGroup a cluster placement group's name, or null
+ * @param recovery how the run recovers from spot interruptions; null = it does not
  */
 public record LaunchPlan(
     String project,
@@ -35,7 +36,8 @@ public record LaunchPlan(
     List<BlockDevice> blockDevices,
     Map<String, String> tags,
     int count,
-    String placementGroup) {
+    String placementGroup,
+    Recovery recovery) {
 
   public LaunchPlan {
     if (instanceTypes == null || instanceTypes.isEmpty()) {
@@ -50,6 +52,9 @@ public record LaunchPlan(
     if (runId != null && !runId.equals(tags.get(Tags.RUN))) {
       throw new IllegalArgumentException("a run's launch is tagged " + Tags.RUN + "=" + runId);
     }
+    if (recovery != null && (runId == null || onDemandFallback)) {
+      throw new IllegalArgumentException("a recovering launch is a run's, without on-demand fallback");
+    }
     if (onDemandFallback && !(market instanceof Market.Spot)) {
       throw new IllegalArgumentException("on-demand fallback only follows spot");
     }
@@ -60,13 +65,30 @@ public record LaunchPlan(
     tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
   }
 
+  /**
+   * This launch as the project's shared launch template has it ({@code --template-only}): no run and
+   * none of a run's tags, one instance, no placement group.
+   */
+  public LaunchPlan shared() {
+    Map<String, String> shared = new LinkedHashMap<>(tags);
+    List.of(Tags.RUN, Tags.NODES, Tags.MAX_ATTEMPTS, Tags.ON_DEMAND_AFTER).forEach(shared::remove);
+    return new LaunchPlan(project, null, amiId, imageRef, market, onDemandFallback, instanceTypes, subnets,
+        securityGroups, iamInstanceProfile, keyName, blockDevices, shared, 1, null, null);
+  }
+
   /** The user-data; see {@link UserData}. */
   public String userData() {
     return UserData.of(project);
   }
 
+  /** An instant EC2 Fleet: more than one instance, not recovering. */
   public boolean fleet() {
-    return count > 1;
+    return count > 1 && recovery == null;
+  }
+
+  /** A recovering run: a {@code maintain} EC2 Fleet from a version of the project's launch template. */
+  public boolean recovers() {
+    return recovery != null;
   }
 
   /**

@@ -29,6 +29,15 @@ public final class LaunchPlanner {
    */
   public static LaunchPlan plan(Project project, LaunchOptions options, List<String> instanceTypes,
       String amiId, String amiParameter, RunId run, Instant now) {
+    return plan(project, options, instanceTypes, amiId, amiParameter, run, now, null);
+  }
+
+  /**
+   * A launch that recovers when {@code recovery} is given: its instances also carry how many attempts
+   * the run gets and when its fleet turns to on demand, which the instance side reads through IMDS.
+   */
+  public static LaunchPlan plan(Project project, LaunchOptions options, List<String> instanceTypes,
+      String amiId, String amiParameter, RunId run, Instant now, Recovery recovery) {
     ProjectSpec.Launch launch = project.spec().launch();
     Market market = options.spotFor(project) ? new Market.Spot(options.maxPrice()) : Market.onDemand();
     Map<String, String> tags = new LinkedHashMap<>();
@@ -38,6 +47,12 @@ public final class LaunchPlanner {
       tags.put(Tags.RUN, run.value());
       if (options.count() > 1) {
         tags.put(Tags.NODES, Integer.toString(options.count()));
+      }
+      if (recovery != null) {
+        tags.put(Tags.MAX_ATTEMPTS, Integer.toString(recovery.maxAttempts()));
+        if (recovery.onDemandAfter() != null) {
+          tags.put(Tags.ON_DEMAND_AFTER, Integer.toString(recovery.onDemandAfter()));
+        }
       }
     }
     return new LaunchPlan(
@@ -55,7 +70,8 @@ public final class LaunchPlanner {
         blockDevices(project, options),
         tags,
         options.count(),
-        options.placement() == null ? null : options.placement().groupName(project.name()));
+        options.placement() == null ? null : options.placement().groupName(project.name()),
+        run == null ? null : recovery);
   }
 
   /**

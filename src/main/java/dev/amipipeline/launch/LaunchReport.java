@@ -2,6 +2,7 @@ package dev.amipipeline.launch;
 
 import dev.amipipeline.common.ExitCode;
 import dev.amipipeline.common.Report;
+import dev.amipipeline.common.TextTable;
 import dev.amipipeline.results.JobResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,11 +10,41 @@ import java.util.List;
 /**
  * What a launch started: the run's id first, one line per instance, then the next step in text; one
  * object with {@code --output json}. With {@code --follow}, {@code job} holds how the job ended.
- * Fewer instances than asked for is exit 1.
+ * Fewer instances than asked for is exit 1, except for a recovering run, whose fleet starts them
+ * after the launch returns.
+ *
+ * @param recovery how the run recovers (its fleet, template version and cost ceiling); null = it does not
  */
 public record LaunchReport(String runId, String project, String amiId, Long amiVersion, String fleetId,
-    int requested, List<LaunchedInstance> instances, List<String> notes, List<FleetError> errors, JobResult job)
-    implements Report {
+    int requested, List<LaunchedInstance> instances, List<String> notes, List<FleetError> errors, JobResult job,
+    Recovering recovery) implements Report {
+
+  /**
+   * A recovering run's fleet: what it keeps, from which launch template version, until when.
+   *
+   * @param validUntil the cost ceiling, ISO-8601 UTC: EC2 launches nothing for the run after it and ends
+   *     what still runs
+   * @param ceiling how the ceiling was reached
+   * @param onDemandAfter interruptions after which the fleet turns to on demand; null = never
+   */
+  public record Recovering(String fleetId, String templateName, String templateId, long templateVersion,
+      int maxAttempts, Integer onDemandAfter, String validUntil, String ceiling) {
+
+    public static Recovering of(String fleetId, LaunchTemplates.RunVersion template, Recovery recovery) {
+      return new Recovering(fleetId, template.templateName(), template.templateId(), template.version(),
+          recovery.maxAttempts(), recovery.onDemandAfter(), TextTable.iso(recovery.validUntil()), recovery.ceiling());
+    }
+
+    List<String> lines(int capacity) {
+      return List.of("recovery: EC2 Fleet " + fleetId + " (maintain) keeps " + capacity + " instance"
+              + (capacity == 1 ? "" : "s") + " of launch template " + templateName + " version " + templateVersion
+              + " (" + templateId + "), up to " + maxAttempts + " attempt" + (maxAttempts == 1 ? "" : "s")
+              + (onDemandAfter == null ? "" : ", on demand after " + onDemandAfter + " interruption"
+                  + (onDemandAfter == 1 ? "" : "s")),
+          "cost ceiling: " + validUntil + " (" + ceiling + "): EC2 launches nothing for this run after it and ends"
+              + " what still runs (the fleet's ValidUntil)");
+    }
+  }
 
   public LaunchReport {
     instances = List.copyOf(instances);
@@ -21,8 +52,20 @@ public record LaunchReport(String runId, String project, String amiId, Long amiV
     errors = List.copyOf(errors);
   }
 
+  /** What a launch that does not recover started. */
+  public LaunchReport(String runId, String project, String amiId, Long amiVersion, String fleetId, int requested,
+      List<LaunchedInstance> instances, List<String> notes, List<FleetError> errors, JobResult job) {
+    this(runId, project, amiId, amiVersion, fleetId, requested, instances, notes, errors, job, null);
+  }
+
   public LaunchReport withJob(JobResult result) {
-    return new LaunchReport(runId, project, amiId, amiVersion, fleetId, requested, instances, notes, errors, result);
+    return new LaunchReport(runId, project, amiId, amiVersion, fleetId, requested, instances, notes, errors, result,
+        recovery);
+  }
+
+  /** The same launch with its instances as they are now (a recovering run's, once its fleet started them). */
+  public LaunchReport withInstances(List<LaunchedInstance> now) {
+    return new LaunchReport(runId, project, amiId, amiVersion, fleetId, requested, now, notes, errors, job, recovery);
   }
 
   public List<String> instanceIds() {
@@ -34,7 +77,7 @@ public record LaunchReport(String runId, String project, String amiId, Long amiV
     List<String> lines = new ArrayList<>(List.of(startedText()));
     if (job != null) {
       lines.add(job.toText());
-    } else if (!instances.isEmpty()) {
+    } else if (!instances.isEmpty() || recovery != null) {
       lines.add("next: ami logs " + runId + " --follow");
     }
     return String.join("\n", lines);
@@ -54,12 +97,15 @@ public record LaunchReport(String runId, String project, String amiId, Long amiV
           dash(i.availabilityZone()), i.market(), dash(i.state()), dash(i.publicIp()), dash(i.privateIp())));
     }
     errors.forEach(e -> lines.add("not placed: " + e));
+    if (recovery != null) {
+      lines.addAll(recovery.lines(requested));
+    }
     return String.join("\n", lines);
   }
 
   @Override
   public ExitCode exitCode() {
-    return instances.size() < requested ? ExitCode.FAILED : ExitCode.OK;
+    return instances.size() < requested && recovery == null ? ExitCode.FAILED : ExitCode.OK;
   }
 
   private static String dash(String s) {

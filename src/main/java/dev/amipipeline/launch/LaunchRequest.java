@@ -4,7 +4,9 @@ import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Durations;
 import dev.amipipeline.project.GpuSpec;
 import dev.amipipeline.project.Project;
+import dev.amipipeline.project.ProjectSpec;
 import dev.amipipeline.project.ProjectValidator;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -30,6 +32,7 @@ import java.util.regex.Pattern;
  * @param endpointGiven the command talks to an endpoint given with --endpoint-url (an emulator)
  * @param spotInterruptAfter with {@code local}: when the spot notice appears after boot, as typed
  * @param pollInterval how often a followed job's log is read
+ * @param recovery {@code --recover}/{@code --no-recover} and {@code --max-hours}
  */
 public record LaunchRequest(
     String project,
@@ -46,17 +49,43 @@ public record LaunchRequest(
     boolean local,
     boolean endpointGiven,
     String spotInterruptAfter,
-    Duration pollInterval) {
+    Duration pollInterval,
+    RecoveryFlags recovery) {
 
   /** {@code --cpu N --memory MIB}: the least a type must have. */
   public record Size(int cpu, long memoryMib) {}
+
+  /**
+   * The recovery flags as typed.
+   *
+   * @param recover {@code --recover} (true), {@code --no-recover} (false), or null: the project's launch.recover
+   * @param maxHours {@code --max-hours}, or null
+   */
+  public record RecoveryFlags(Boolean recover, String maxHours) {
+    public static final RecoveryFlags NONE = new RecoveryFlags(null, null);
+
+    /** Whether either flag asks for recovery. */
+    boolean asked() {
+      return Boolean.TRUE.equals(recover) || maxHours != null;
+    }
+  }
+
+  /** A launch without recovery flags. */
+  public LaunchRequest(String project, LaunchOptions options, String instanceType, Size size, String gpus,
+      Long amiVersion, boolean list, boolean dryRun, boolean templateOnly, boolean waitRunning, boolean follow,
+      boolean local, boolean endpointGiven, String spotInterruptAfter, Duration pollInterval) {
+    this(project, options, instanceType, size, gpus, amiVersion, list, dryRun, templateOnly, waitRunning, follow,
+        local, endpointGiven, spotInterruptAfter, pollInterval, RecoveryFlags.NONE);
+  }
 
   private static final Pattern KEY_OR_PROFILE = Pattern.compile("^[\\w+=,.@ -]{1,255}$");
 
   public LaunchRequest {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(pollInterval, "pollInterval");
+    recovery = recovery == null ? RecoveryFlags.NONE : recovery;
     int count = options.count();
+    checkRecoveryFlags(recovery, list, templateOnly, options.onDemandFallback());
     if (gpus != null) {
       try {
         GpuSpec.parse(gpus);
@@ -134,6 +163,32 @@ public record LaunchRequest(
     }
   }
 
+  /** The recovery flags' own rules: a number for --max-hours, and no flag recovery cannot go with. */
+  private static void checkRecoveryFlags(RecoveryFlags recovery, boolean list, boolean templateOnly,
+      boolean onDemandFallback) {
+    if (recovery.maxHours() != null) {
+      Recovery.parseMaxHours(recovery.maxHours());
+      if (Boolean.FALSE.equals(recovery.recover())) {
+        throw new AmiException.BadInput("--max-hours is the cost ceiling of a recovering run, and --no-recover asks"
+            + " for none: drop either");
+      }
+    }
+    if (!recovery.asked()) {
+      return;
+    }
+    if (list) {
+      throw new AmiException.BadInput("--list only prints the type table; drop --recover and --max-hours");
+    }
+    if (templateOnly) {
+      throw new AmiException.BadInput("--template-only only writes the project's launch template, and a run"
+          + " recovers only when it is launched: drop --recover and --max-hours");
+    }
+    if (onDemandFallback) {
+      throw new AmiException.BadInput("--on-demand-fallback does not go with --recover: a recovering run's fleet"
+          + " turns to on demand after launch.recover.onDemandAfter interruptions");
+    }
+  }
+
   private static void check(String option, String value, Pattern pattern, String expected) {
     if (value != null && !pattern.matcher(value).matches()) {
       throw new AmiException.BadInput(option + " '" + value + "' is not " + expected);
@@ -142,6 +197,15 @@ public record LaunchRequest(
 
   /** The rules that need the project's defaults; exit 2 before any AWS call. */
   public void checkAgainst(Project p) {
+    if (recovery.maxHours() != null && !recovers(p)) {
+      throw new AmiException.BadInput("--max-hours is the cost ceiling of a recovering run: add --recover (project "
+          + p.name() + " does not recover by default)");
+    }
+    if (recovers(p) && options.onDemandFallback()) {
+      throw new AmiException.BadInput("--on-demand-fallback does not go with recovery (project " + p.name()
+          + " recovers by default; add --no-recover): a recovering run's fleet turns to on demand after"
+          + " launch.recover.onDemandAfter interruptions");
+    }
     if (options.spotFor(p)) {
       return;
     }
@@ -188,6 +252,29 @@ public record LaunchRequest(
   private static AmiException.BadInput nothingToList(String why) {
     return new AmiException.BadInput("--list prints the cheapest types for --cpu N --memory MIB and/or --gpus SPEC"
         + why + ": add them");
+  }
+
+  /**
+   * Whether the launch starts a recovering run (a {@code maintain} EC2 Fleet): asked with
+   * {@code --recover}, or by the project's launch.recover unless {@code --no-recover}. The project's
+   * shared template ({@code --template-only}) and the type table never do.
+   */
+  public boolean recovers(Project p) {
+    if (list || templateOnly) {
+      return false;
+    }
+    return recovery.recover() != null ? recovery.recover() : p.spec().launch().recover() != null;
+  }
+
+  /** The project's recovery settings, or the defaults when only --recover asks for recovery. */
+  public ProjectSpec.Recover recoverSettings(Project p) {
+    ProjectSpec.Recover settings = p.spec().launch().recover();
+    return settings != null ? settings : new ProjectSpec.Recover(null, null);
+  }
+
+  /** {@code --max-hours} as a number of hours, or null. */
+  public BigDecimal maxHours() {
+    return recovery.maxHours() == null ? null : Recovery.parseMaxHours(recovery.maxHours());
   }
 
   /** When a local spot instance gets its interruption notice, counted from its boot; null = never. */

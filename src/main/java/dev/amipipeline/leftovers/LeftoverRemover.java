@@ -44,6 +44,14 @@ public final class LeftoverRemover {
         g -> removals.attempt(g, "deleted security group", () -> ec2.deleteSecurityGroup(r -> r.groupId(g))));
   }
 
+  /** Deletes each leaked fleet with its instances (the fleet's deletion terminates them). */
+  public void deleteFleets(List<LeakedFleet> fleets) {
+    Concurrently.forEach(parallelism, fleets, f -> removals.attempt(f.fleet().id(), "deleted fleet", () -> {
+      RunFleets.delete(ec2, f.fleet().id());
+      return f;
+    }));
+  }
+
   /** Terminates the builder and waits until it is gone, so its security group can be deleted. */
   private void terminate(BuilderPlan b) {
     String id = b.instance().id();

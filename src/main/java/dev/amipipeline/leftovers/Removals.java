@@ -17,7 +17,8 @@ public final class Removals {
 
   private static final Set<String> ALREADY_GONE = Set.of(
       "InvalidAMIID.NotFound", "InvalidAMIID.Unavailable", "InvalidSnapshot.NotFound",
-      "InvalidInstanceID.NotFound", "InvalidKeyPair.NotFound", "InvalidGroup.NotFound");
+      "InvalidInstanceID.NotFound", "InvalidKeyPair.NotFound", "InvalidGroup.NotFound",
+      "fleetIdDoesNotExist", "InvalidFleetId.NotFound");
 
   private final Consumer<String> progress;
   private final Set<String> done = ConcurrentHashMap.newKeySet();

@@ -76,6 +76,9 @@ public record ProjectSpec(
   /**
    * How instances start. Instance types and subnets are in order of preference; {@code gpus} (a
    * {@link GpuSpec}) lets the type chooser pick the types instead.
+   *
+   * @param recover launches recover from spot interruptions by default (EC2 Fleet replaces the
+   *     capacity); null = they do not unless {@code --recover} asks
    */
   public record Launch(
       List<String> instanceTypes,
@@ -86,7 +89,8 @@ public record ProjectSpec(
       String keyName,
       Volume rootVolume,
       List<ExtraVolume> extraVolumes,
-      String gpus) {
+      String gpus,
+      Recover recover) {
 
     public Launch {
       instanceTypes = instanceTypes == null ? List.of() : List.copyOf(instanceTypes);
@@ -94,6 +98,20 @@ public record ProjectSpec(
       subnets = subnets == null ? List.of() : List.copyOf(subnets);
       securityGroups = securityGroups == null ? List.of() : List.copyOf(securityGroups);
       extraVolumes = extraVolumes == null ? List.of() : List.copyOf(extraVolumes);
+    }
+  }
+
+  /**
+   * How a run recovers from spot interruptions.
+   *
+   * @param maxAttempts how many attempts the run gets in all (the first and its recoveries)
+   * @param onDemandAfter from the attempt after this many interruptions on, capacity is on demand; null = never
+   */
+  public record Recover(Integer maxAttempts, Integer onDemandAfter) {
+    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+
+    public Recover {
+      maxAttempts = maxAttempts == null ? DEFAULT_MAX_ATTEMPTS : maxAttempts;
     }
   }
 

@@ -188,6 +188,7 @@ public final class ProjectValidator {
       problem("launch.keyName", "is empty; leave it out or name the key pair");
     }
     checkVolume("launch.rootVolume", launch.rootVolume());
+    checkRecover(launch.recover());
     for (int i = 0; i < launch.extraVolumes().size(); i++) {
       ProjectSpec.ExtraVolume v = launch.extraVolumes().get(i);
       String at = "launch.extraVolumes[" + i + "]";
@@ -200,6 +201,20 @@ public final class ProjectValidator {
         missing(at + ".sizeGiB");
       }
       checkVolume(at, new ProjectSpec.Volume(v.sizeGiB(), v.type(), null, null));
+    }
+  }
+
+  private void checkRecover(ProjectSpec.Recover recover) {
+    if (recover == null) {
+      return;
+    }
+    if (recover.maxAttempts() < 1) {
+      problem("launch.recover.maxAttempts", "must be at least 1 (the first attempt counts), was "
+          + recover.maxAttempts());
+    }
+    if (recover.onDemandAfter() != null && recover.onDemandAfter() < 1) {
+      problem("launch.recover.onDemandAfter", "must be at least 1 interruption (leave it out for never), was "
+          + recover.onDemandAfter());
     }
   }
 

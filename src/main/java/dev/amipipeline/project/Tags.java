@@ -12,6 +12,10 @@ public final class Tags {
   public static final String RUN = "ami-pipeline:run";
   /** Instances per attempt of a run, on its instances when more than one. */
   public static final String NODES = "ami-pipeline:nodes";
+  /** How many attempts a recovering run gets, on its instances: the instance side knows by it that the run recovers. */
+  public static final String MAX_ATTEMPTS = "ami-pipeline:max-attempts";
+  /** After how many interruptions a recovering run's fleet goes on demand, on its instances; absent = never. */
+  public static final String ON_DEMAND_AFTER = "ami-pipeline:on-demand-after";
   /** Set by {@code ami cancel} on a run's live instances just before it terminates them (ISO-8601 UTC). */
   public static final String CANCELLED = "ami-pipeline:cancelled";
 

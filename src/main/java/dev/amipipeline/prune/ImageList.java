@@ -1,8 +1,11 @@
 package dev.amipipeline.prune;
 
+import dev.amipipeline.leftovers.LeakedFleet;
+import dev.amipipeline.leftovers.RunFleet;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.ProjectPlan;
 import dev.amipipeline.prune.PrunePlan.SnapshotPlan;
+import dev.amipipeline.results.RunId;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,13 +33,28 @@ public record ImageList(List<RegionListing> regions, List<String> notes) impleme
     }
   }
 
-  /** {@code orphanSnapshots} and {@code staleBuilders}: what prune would also clean up. */
+  /** {@code orphanSnapshots}, {@code staleBuilders} and {@code leakedFleets}: what prune would also clean up. */
   public record ProjectListing(String project, int keep, List<ListedImage> images, List<String> orphanSnapshots,
-      List<String> staleBuilders) {
+      List<String> staleBuilders, List<ListedFleet> leakedFleets) {
     public ProjectListing {
       images = List.copyOf(images);
       orphanSnapshots = List.copyOf(orphanSnapshots);
       staleBuilders = List.copyOf(staleBuilders);
+      leakedFleets = List.copyOf(leakedFleets);
+    }
+  }
+
+  /** A recovering run's fleet still active after the run ended, and why it counts as ended. */
+  public record ListedFleet(String fleetId, String runId, String validUntil, String why) {
+    static ListedFleet of(LeakedFleet leaked) {
+      RunFleet f = leaked.fleet();
+      return new ListedFleet(f.id(), f.run().map(RunId::value).orElse(null),
+          f.validUntil() == null ? null : Text.iso(f.validUntil()), leaked.why());
+    }
+
+    @Override
+    public String toString() {
+      return fleetId + " of run " + runId + ": " + why;
     }
   }
 
@@ -61,7 +79,8 @@ public record ImageList(List<RegionListing> regions, List<String> notes) impleme
   private static ProjectListing project(ProjectPlan p) {
     return new ProjectListing(p.project(), p.keep(), p.images().stream().map(ImageList::image).toList(),
         p.orphanSnapshots().stream().map(SnapshotPlan::snapshotId).toList(),
-        p.staleBuilders().stream().map(b -> b.instance().id()).toList());
+        p.staleBuilders().stream().map(b -> b.instance().id()).toList(),
+        p.leakedFleets().stream().map(ListedFleet::of).toList());
   }
 
   private static ListedImage image(ImagePlan plan) {
@@ -104,6 +123,8 @@ public record ImageList(List<RegionListing> regions, List<String> notes) impleme
           sb.append("stale builders (prune terminates them): ").append(String.join(", ", p.staleBuilders()))
               .append('\n');
         }
+        p.leakedFleets().forEach(f -> sb.append("leaked fleet (prune deletes it with its instances): ").append(f)
+            .append('\n'));
         sb.append('\n');
       }
     }

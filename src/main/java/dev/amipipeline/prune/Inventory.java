@@ -1,6 +1,7 @@
 package dev.amipipeline.prune;
 
 import dev.amipipeline.leftovers.LiveInstance;
+import dev.amipipeline.leftovers.RunFleet;
 import dev.amipipeline.project.ProjectParameters.AmiVersion;
 import dev.amipipeline.project.Tags;
 import java.time.Instant;
@@ -24,6 +25,8 @@ import java.util.Set;
  * @param amiVersions per project, the versions of {@code <prefix>/<project>/ami-id}
  * @param abandonedBakes the projects whose bake lock is held by a process of this host that has ended
  * @param notes what the reader could not find out, for the report
+ * @param fleets the active {@code maintain} fleets tagged {@code ami-pipeline:project} (recovering runs')
+ * @param endedRuns why each run whose fleet might be leaked has ended, by run id, as its results say
  */
 public record Inventory(
     String region,
@@ -33,7 +36,9 @@ public record Inventory(
     List<LaunchTemplateImage> launchTemplateImages,
     Map<String, List<AmiVersion>> amiVersions,
     Set<String> abandonedBakes,
-    List<String> notes) {
+    List<String> notes,
+    List<RunFleet> fleets,
+    Map<String, String> endedRuns) {
 
   public Inventory {
     Objects.requireNonNull(region, "region");
@@ -44,6 +49,16 @@ public record Inventory(
     amiVersions = Map.copyOf(amiVersions);
     abandonedBakes = Set.copyOf(abandonedBakes);
     notes = List.copyOf(notes);
+    fleets = List.copyOf(fleets);
+    endedRuns = Map.copyOf(endedRuns);
+  }
+
+  /** An inventory without fleets. */
+  public Inventory(String region, List<Image> images, List<Snapshot> bakeSnapshots, List<LiveInstance> instances,
+      List<LaunchTemplateImage> launchTemplateImages, Map<String, List<AmiVersion>> amiVersions,
+      Set<String> abandonedBakes, List<String> notes) {
+    this(region, images, bakeSnapshots, instances, launchTemplateImages, amiVersions, abandonedBakes, notes,
+        List.of(), Map.of());
   }
 
   /** An inventory without abandoned bakes. */

@@ -4,12 +4,16 @@ import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.aws.Ec2Tags;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.leftovers.BakeLockHolder;
+import dev.amipipeline.leftovers.FleetPlanner;
 import dev.amipipeline.leftovers.LiveInstance;
 import dev.amipipeline.leftovers.LiveInstances;
+import dev.amipipeline.leftovers.RunFleet;
+import dev.amipipeline.leftovers.RunFleets;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.ProjectParameters;
 import dev.amipipeline.project.ProjectParameters.AmiVersion;
 import dev.amipipeline.project.Tags;
+import dev.amipipeline.results.RunId;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,7 +35,8 @@ import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 import software.amazon.awssdk.services.ssm.model.ParameterVersionNotFoundException;
 
 /**
- * Reads one region's {@link Inventory}: paginated describes with server-side filters, nothing else.
+ * Reads one region's {@link Inventory}: paginated describes with server-side filters, and the results
+ * of runs whose fleet is still active with none of their instances at work (has the run ended?).
  *
  * <p>Snapshots are read before images: Packer tags snapshots only after their image exists, so every
  * bake snapshot seen here has its image in the later image listing, and a bake finishing meanwhile
@@ -40,21 +45,44 @@ import software.amazon.awssdk.services.ssm.model.ParameterVersionNotFoundExcepti
  */
 public final class InventoryReader {
 
+  /** Why a run of a project has ended, as its results say; empty when they show no final end. */
+  @FunctionalInterface
+  public interface RunResults {
+    Optional<String> end(String project, RunId run);
+
+    /** Results never read: a fleet is judged by its ValidUntil alone. */
+    RunResults NONE = (project, run) -> Optional.empty();
+  }
+
   private static final String RESOLVE_SSM = "resolve:ssm:";
 
   private final Ec2Client ec2;
   private final SsmClient ssm;
   private final String account;
   private final String ssmPrefix;
+  private final RunResults results;
 
   public InventoryReader(Ec2Client ec2, SsmClient ssm, String account, String ssmPrefix) {
+    this(ec2, ssm, account, ssmPrefix, RunResults.NONE);
+  }
+
+  /** @param results where runs' results are read, for their fleets */
+  public InventoryReader(Ec2Client ec2, SsmClient ssm, String account, String ssmPrefix, RunResults results) {
     this.ec2 = ec2;
     this.ssm = ssm;
     this.account = account;
     this.ssmPrefix = ssmPrefix;
+    this.results = results;
   }
 
   public Inventory read(String region, Collection<String> projects) {
+    return read(region, projects, Instant.now());
+  }
+
+  /**
+   * @param now when the inventory is read: fleets whose ValidUntil has passed need no results read
+   */
+  public Inventory read(String region, Collection<String> projects, Instant now) {
     List<String> notes = new ArrayList<>();
     List<Inventory.Snapshot> snapshots = bakeSnapshots();
     List<Inventory.Image> images = images();
@@ -65,7 +93,13 @@ public final class InventoryReader {
     List<Inventory.LaunchTemplateImage> templates = launchTemplateImages(notes);
     List<LiveInstance> instances = LiveInstances.all(ec2);
     Set<String> abandoned = abandonedBakes(projects, instances, notes);
-    return new Inventory(region, images, snapshots, instances, templates, versions, abandoned, notes);
+    List<RunFleet> fleets = RunFleets.active(ec2);
+    Map<String, String> ended = new LinkedHashMap<>();
+    for (RunId run : FleetPlanner.runsToRead(fleets, projects, instances, now)) {
+      results.end(run.project(), run).ifPresent(why -> ended.put(run.value(), why));
+    }
+    return new Inventory(region, images, snapshots, instances, templates, versions, abandoned, notes, fleets,
+        ended);
   }
 
   /**

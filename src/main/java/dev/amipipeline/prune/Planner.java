@@ -2,6 +2,8 @@ package dev.amipipeline.prune;
 
 import dev.amipipeline.leftovers.BuilderPlan;
 import dev.amipipeline.leftovers.BuilderPlanner;
+import dev.amipipeline.leftovers.FleetPlanner;
+import dev.amipipeline.leftovers.LeakedFleet;
 import dev.amipipeline.leftovers.LiveInstance;
 import dev.amipipeline.project.ProjectParameters.AmiVersion;
 import dev.amipipeline.project.Tags;
@@ -92,7 +94,9 @@ public final class Planner {
           snapshotsByImage.getOrDefault(image.id(), Set.of()).stream().map(s -> snapshotPlan(s, deleted)).toList())));
       List<BuilderPlan> builders = BuilderPlanner.plans(staleBuilders.stream()
           .filter(b -> b.builderOf().orElseThrow().equals(r.project())).toList(), staleBuilders, inventory.instances());
-      projects.add(new ProjectPlan(r.project(), r.keep(), minAge, images, orphans(r.project()), builders));
+      List<LeakedFleet> fleets = FleetPlanner.leaked(inventory.fleets(), List.of(r.project()), inventory.instances(),
+          inventory.endedRuns(), now);
+      projects.add(new ProjectPlan(r.project(), r.keep(), minAge, images, orphans(r.project()), builders, fleets));
     }
     return new PrunePlan(inventory.region(), projects, notes);
   }

@@ -19,9 +19,9 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * Carries out a {@link PrunePlan}: one DeregisterImage per image and one DeleteSnapshot per snapshot
- * once every image it belongs to is deregistered, then the stale builders; each on a bounded pool. A
- * failure is recorded against its resource and the rest go on. Reruns converge: a resource that is
- * already gone counts as done.
+ * once every image it belongs to is deregistered, then the stale builders and the leaked fleets; each
+ * on a bounded pool. A failure is recorded against its resource and the rest go on. Reruns converge: a
+ * resource that is already gone counts as done.
  */
 final class PruneExecutor {
 
@@ -40,7 +40,9 @@ final class PruneExecutor {
 
   Execution execute(PrunePlan plan) {
     deregisterAndDelete(plan.imagesToDelete().toList(), plan.snapshotsToDelete());
-    new LeftoverRemover(ec2, parallelism, removals).endBuilders(plan.staleBuilders().toList());
+    LeftoverRemover leftovers = new LeftoverRemover(ec2, parallelism, removals);
+    leftovers.endBuilders(plan.staleBuilders().toList());
+    leftovers.deleteFleets(plan.leakedFleets().toList());
     return new Execution(removals.done(), removals.failures());
   }
 

@@ -1,6 +1,7 @@
 package dev.amipipeline.prune;
 
 import dev.amipipeline.leftovers.BuilderPlan;
+import dev.amipipeline.leftovers.LeakedFleet;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,13 +37,29 @@ public record PrunePlan(String region, List<ProjectPlan> projects, List<String> 
     return projects.stream().flatMap(p -> p.staleBuilders().stream());
   }
 
-  public boolean isEmpty() {
-    return imagesToDelete().findAny().isEmpty() && snapshotsToDelete().isEmpty() && staleBuilders().findAny().isEmpty();
+  public Stream<LeakedFleet> leakedFleets() {
+    return projects.stream().flatMap(p -> p.leakedFleets().stream());
   }
 
-  /** One project's images in one region, newest first. */
+  public boolean isEmpty() {
+    return imagesToDelete().findAny().isEmpty() && snapshotsToDelete().isEmpty() && staleBuilders().findAny().isEmpty()
+        && leakedFleets().findAny().isEmpty();
+  }
+
+  /**
+   * One project's images in one region, newest first, and what its ended bakes and runs left.
+   *
+   * @param leakedFleets recovering runs' fleets still active after their run ended
+   */
   public record ProjectPlan(String project, int keep, Duration minAge, List<ImagePlan> images,
-      List<SnapshotPlan> orphanSnapshots, List<BuilderPlan> staleBuilders) {
+      List<SnapshotPlan> orphanSnapshots, List<BuilderPlan> staleBuilders, List<LeakedFleet> leakedFleets) {
+
+    /** A project's plan without leaked fleets. */
+    public ProjectPlan(String project, int keep, Duration minAge, List<ImagePlan> images,
+        List<SnapshotPlan> orphanSnapshots, List<BuilderPlan> staleBuilders) {
+      this(project, keep, minAge, images, orphanSnapshots, staleBuilders, List.of());
+    }
+
     public ProjectPlan {
       Objects.requireNonNull(project, "project");
       if (keep < 1) {
@@ -52,6 +69,7 @@ public record PrunePlan(String region, List<ProjectPlan> projects, List<String> 
       images = List.copyOf(images);
       orphanSnapshots = List.copyOf(orphanSnapshots);
       staleBuilders = List.copyOf(staleBuilders);
+      leakedFleets = List.copyOf(leakedFleets);
       for (SnapshotPlan orphan : orphanSnapshots) {
         if (!orphan.images().isEmpty()) {
           throw new IllegalArgumentException(orphan.snapshotId() + " is not an orphan: " + orphan.images());

@@ -3,6 +3,7 @@ package dev.amipipeline.prune;
 import dev.amipipeline.common.Durations;
 import dev.amipipeline.common.ExitCode;
 import dev.amipipeline.leftovers.BuilderPlan;
+import dev.amipipeline.leftovers.LeakedFleet;
 import dev.amipipeline.common.Report;
 import dev.amipipeline.prune.PrunePlan.ImagePlan;
 import dev.amipipeline.prune.PrunePlan.ProjectPlan;
@@ -52,11 +53,12 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
   }
 
   public record ProjectResult(String project, int keep, String minAge, List<ImageRow> images,
-      List<SnapshotRow> orphanSnapshots, List<BuilderRow> staleBuilders) {
+      List<SnapshotRow> orphanSnapshots, List<BuilderRow> staleBuilders, List<FleetRow> leakedFleets) {
     public ProjectResult {
       images = List.copyOf(images);
       orphanSnapshots = List.copyOf(orphanSnapshots);
       staleBuilders = List.copyOf(staleBuilders);
+      leakedFleets = List.copyOf(leakedFleets);
     }
   }
 
@@ -87,9 +89,12 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
     }
   }
 
+  /** A recovering run's fleet still active after its run ended: why it counts as ended, and what became of it. */
+  public record FleetRow(String fleetId, String runId, String validUntil, String why, String status, String error) {}
+
   /** In a dry run, what would be removed; otherwise what was. */
-  public record Totals(int imagesDeregistered, int snapshotsDeleted, int buildersTerminated, double gibFreed,
-      double dollarsPerMonth) {}
+  public record Totals(int imagesDeregistered, int snapshotsDeleted, int buildersTerminated, int fleetsDeleted,
+      double gibFreed, double dollarsPerMonth) {}
 
   public record Failure(String region, String resource, String error) {}
 
@@ -124,8 +129,11 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
         .forEach(s -> snapshots.putIfAbsent(s.snapshotId(), s));
     int builders = (int) projects.stream().flatMap(p -> p.staleBuilders().stream())
         .filter(b -> counted.equals(b.status())).count();
+    int fleets = (int) projects.stream().flatMap(p -> p.leakedFleets().stream())
+        .filter(f -> counted.equals(f.status())).count();
     double gib = snapshots.values().stream().mapToDouble(SnapshotRow::gib).sum();
-    return new Totals(images, snapshots.size(), builders, round(gib, 1), round(gib * DOLLARS_PER_GIB_MONTH, 2));
+    return new Totals(images, snapshots.size(), builders, fleets, round(gib, 1),
+        round(gib * DOLLARS_PER_GIB_MONTH, 2));
   }
 
   private static double round(double value, int decimals) {
@@ -150,7 +158,14 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
       return new ProjectResult(p.project(), p.keep(), Durations.format(p.minAge()),
           p.images().stream().map(this::image).toList(),
           p.orphanSnapshots().stream().map(s -> snapshot(s, true)).toList(),
-          p.staleBuilders().stream().map(this::builder).toList());
+          p.staleBuilders().stream().map(this::builder).toList(),
+          p.leakedFleets().stream().map(this::fleet).toList());
+    }
+
+    private FleetRow fleet(LeakedFleet leaked) {
+      ImageList.ListedFleet f = ImageList.ListedFleet.of(leaked);
+      return new FleetRow(f.fleetId(), f.runId(), f.validUntil(), f.why(), status(f.fleetId()),
+          run.execution().failures().get(f.fleetId()));
     }
 
     private ImageRow image(ImagePlan plan) {
@@ -228,6 +243,10 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
             .append(b.securityGroups().isEmpty() ? "" : ", security group " + String.join(", ", b.securityGroups()))
             .append(": ").append(b.status().equals(DELETE) ? "terminate" : b.status().equals(DELETED) ? "terminated"
                 : statusText(b.status(), b.error())).append('\n'));
+        p.leakedFleets().forEach(f -> sb.append("leaked fleet ").append(f.fleetId()).append(" of run ")
+            .append(f.runId()).append(" (").append(f.why()).append("): ")
+            .append(f.status().equals(DELETE) ? "delete with its instances" : statusText(f.status(), f.error()))
+            .append('\n'));
         sb.append('\n');
       }
     }
@@ -247,12 +266,13 @@ public record PruneReport(boolean dryRun, List<RegionResult> regions, Totals tot
     String freed = Text.gib(t.gibFreed()) + " GiB ≈ $" + String.format(Locale.ROOT, "%.2f", t.dollarsPerMonth())
         + "/month (at $" + DOLLARS_PER_GIB_MONTH + " per GB-month)";
     String builders = t.buildersTerminated() == 0 ? "" : ", " + Text.plural(t.buildersTerminated(), "stale builder");
+    String fleets = t.fleetsDeleted() == 0 ? "" : ", " + Text.plural(t.fleetsDeleted(), "leaked fleet");
     if (dryRun) {
       return "would deregister " + Text.plural(t.imagesDeregistered(), "image") + ", delete "
-          + Text.plural(t.snapshotsDeleted(), "snapshot") + builders + "; would free " + freed;
+          + Text.plural(t.snapshotsDeleted(), "snapshot") + fleets + builders + "; would free " + freed;
     }
     return Text.plural(t.imagesDeregistered(), "image") + " deregistered, "
-        + Text.plural(t.snapshotsDeleted(), "snapshot") + " deleted"
+        + Text.plural(t.snapshotsDeleted(), "snapshot") + fleets + " deleted"
         + (builders.isEmpty() ? "" : builders + " terminated") + "; freed " + freed;
   }
 

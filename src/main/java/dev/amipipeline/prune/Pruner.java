@@ -5,6 +5,7 @@ import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.history.HistoryFile;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.prune.Planner.Retention;
+import dev.amipipeline.runs.RunsReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -76,7 +78,7 @@ public final class Pruner {
     List<PruneReport.RegionRun> runs = new ArrayList<>();
     for (Map.Entry<String, List<Retention>> region : byRegion(projects, options.keep()).entrySet()) {
       Region r = Region.of(region.getKey());
-      PrunePlan plan = plan(r, account, region.getValue(), options.minAge(), now);
+      PrunePlan plan = plan(r, account, region.getValue(), options.minAge(), now, results(projects));
       Map<String, SnapshotSizer.Size> sizes = options.exactSize()
           ? measure(r, plan, options.parallelism())
           : SnapshotSizer.volumeSizes(plan.snapshotsToDelete());
@@ -100,7 +102,7 @@ public final class Pruner {
     String account = account();
     List<PrunePlan> plans = new ArrayList<>();
     byRegion(projects, null).forEach((region, retention) ->
-        plans.add(plan(Region.of(region), account, retention, Duration.ZERO, now)));
+        plans.add(plan(Region.of(region), account, retention, Duration.ZERO, now, results(projects))));
     return ImageList.of(plans);
   }
 
@@ -108,11 +110,22 @@ public final class Pruner {
     return aws.sts().getCallerIdentity().account();
   }
 
-  private PrunePlan plan(Region region, String account, List<Retention> retention, Duration minAge, Instant now) {
-    progress.accept("reading images, snapshots, instances and launch templates in " + region.id());
-    Inventory inventory = new InventoryReader(aws.ec2(region), aws.ssm(region), account, ssmPrefix)
-        .read(region.id(), retention.stream().map(Retention::project).toList());
+  private PrunePlan plan(Region region, String account, List<Retention> retention, Duration minAge, Instant now,
+      InventoryReader.RunResults results) {
+    progress.accept("reading images, snapshots, instances, launch templates and fleets in " + region.id());
+    Inventory inventory = new InventoryReader(aws.ec2(region), aws.ssm(region), account, ssmPrefix, results)
+        .read(region.id(), retention.stream().map(Retention::project).toList(), now);
     return Planner.plan(inventory, retention, minAge, now);
+  }
+
+  /**
+   * Runs' results, where each project's run configuration sends them: read only for a run whose
+   * fleet is still active with none of its instances at work (has the run ended?).
+   */
+  private InventoryReader.RunResults results(List<Project> projects) {
+    RunsReader runs = new RunsReader(aws, ssmPrefix, progress);
+    Map<String, Project> byName = projects.stream().collect(Collectors.toMap(Project::name, p -> p, (a, b) -> a));
+    return (project, run) -> Optional.ofNullable(byName.get(project)).flatMap(p -> runs.stored(p).end(run));
   }
 
   /** Regions in name order, each with the projects baked there (the project's regions, else --region). */

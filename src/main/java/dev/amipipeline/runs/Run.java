@@ -1,5 +1,6 @@
 package dev.amipipeline.runs;
 
+import dev.amipipeline.results.ExitStatus;
 import dev.amipipeline.results.ResultFolder;
 import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.RunId;
@@ -15,12 +16,15 @@ import java.util.List;
  * @param endedAt the last exit status's end (or the cancel), null while it runs or when unknown
  * @param exitCode the code behind the state (the first non-zero one of a failed run), or null
  * @param folder the run's folder of results
+ * @param recovering running because its fleet replaces interrupted instances, with none at work now
+ * @param fleetIds its EC2 Fleets that are still active (a recovering run's)
  */
 public record Run(RunId id, String project, Instant startedAt, Instant endedAt, List<RunInstance> instances,
-    RunState state, Integer exitCode, ResultFolder folder) {
+    RunState state, Integer exitCode, ResultFolder folder, boolean recovering, List<String> fleetIds) {
 
   public Run {
     instances = List.copyOf(instances);
+    fleetIds = List.copyOf(fleetIds);
   }
 
   /** How many attempts it took so far (1 unless spot recoveries started more). */
@@ -36,8 +40,25 @@ public record Run(RunId id, String project, Instant startedAt, Instant endedAt, 
     return ofAttempt(attempts());
   }
 
-  /** {@code failed (code 3)}, {@code running}, … */
+  /**
+   * How many of its attempts ran the job: an instance that found the attempts used up gave up
+   * without one.
+   */
+  public int attemptsMade() {
+    return instances.stream().filter(i -> i.exitStatus() == null || !ExitStatus.GAVE_UP.equals(i.exitStatus().reason()))
+        .mapToInt(RunInstance::attempt).max().orElse(attempts());
+  }
+
+  /** Spot recoveries so far: the attempts after the first. */
+  public int recoveries() {
+    return attemptsMade() - 1;
+  }
+
+  /** {@code failed (code 3)}, {@code running}, {@code running (recovering)}, … */
   public String stateLabel() {
+    if (state == RunState.RUNNING && recovering) {
+      return state.label() + " (recovering)";
+    }
     return state == RunState.FAILED && exitCode != null ? state.label() + " (code " + exitCode + ")" : state.label();
   }
 

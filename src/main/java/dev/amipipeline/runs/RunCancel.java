@@ -14,9 +14,13 @@ public final class RunCancel {
 
   public CancelReport execute(CancelPlan plan) {
     List<String> ended = new ArrayList<>();
+    List<String> fleets = new ArrayList<>();
     for (CancelPlan.Step step : plan.steps()) {
       if (step instanceof CancelPlan.TagCancelled tag) {
         ec2.tagCancelled(tag.instanceIds(), tag.at());
+      } else if (step instanceof CancelPlan.DeleteFleets delete) {
+        delete.fleetIds().forEach(ec2::deleteFleet);
+        fleets.addAll(delete.fleetIds());
       } else if (step instanceof CancelPlan.Terminate end) {
         ec2.terminate(end.instanceIds());
         ended.addAll(end.instanceIds());
@@ -27,6 +31,6 @@ public final class RunCancel {
     Run run = plan.run();
     return new CancelReport(run.id().value(), run.project(), plan.endsTheRun(),
         plan.endsTheRun() ? RunState.CANCELLED.label() : run.stateLabel(),
-        plan.endsTheRun() ? plan.cancelledAt() : null, ended);
+        plan.endsTheRun() ? plan.cancelledAt() : null, ended, fleets);
   }
 }

@@ -1,6 +1,8 @@
 package dev.amipipeline.runs;
 
+import dev.amipipeline.aws.AwsErrors;
 import dev.amipipeline.aws.Ec2Tags;
+import dev.amipipeline.leftovers.RunFleets;
 import dev.amipipeline.project.Tags;
 import dev.amipipeline.results.RunId;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,8 @@ import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 
 /**
  * The EC2 edge of runs: the instances of projects or of one run (paginated DescribeInstances with
- * server-side tag filters), one instance's state and console output, and what a cancel does to them.
+ * server-side tag filters), one instance's state and console output, and what a cancel does to them
+ * and to a recovering run's fleet.
  */
 public final class RunInstances {
 
@@ -72,6 +75,17 @@ public final class RunInstances {
 
   public void terminate(List<String> instanceIds) {
     ec2.terminateInstances(b -> b.instanceIds(instanceIds));
+  }
+
+  /** Deletes a recovering run's fleet and terminates its instances; one already gone counts as deleted. */
+  public void deleteFleet(String fleetId) {
+    try {
+      RunFleets.delete(ec2, fleetId);
+    } catch (Ec2Exception e) {
+      if (!"fleetIdDoesNotExist".equals(AwsErrors.code(e))) {
+        throw e;
+      }
+    }
   }
 
   private List<ListedInstance> list(List<Filter> filters) {

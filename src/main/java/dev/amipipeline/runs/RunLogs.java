@@ -3,6 +3,7 @@ package dev.amipipeline.runs;
 import dev.amipipeline.common.AmiException;
 import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.common.JobOutput;
+import dev.amipipeline.common.WaitReporter;
 import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
 import dev.amipipeline.results.ResultLayout;
@@ -10,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -20,7 +23,8 @@ import java.util.function.Supplier;
  * {@code ami logs}: a run's job log from S3, instance by instance (each line prefixed with the
  * instance id when there are several). An instance that left nothing in S3 is shown by what S3 has
  * instead (its first-boot.log) or, failing that, by its console output from EC2, and the command
- * says so. {@code --follow} streams the log while the run lives, as {@code ami launch --follow} does.
+ * says so. {@code --follow} streams the log while the run lives, as {@code ami launch --follow} does,
+ * across a recovering run's attempts.
  */
 public final class RunLogs {
 
@@ -69,7 +73,60 @@ public final class RunLogs {
    * end or is gone; the exit code is the job's (the first non-zero one of several instances).
    */
   public FollowedRun follow(Run run, Integer attempt, Duration every, JobLogFollower.Pause pause) {
-    List<RunInstance> followed = instances(run, attempt, run.lastAttempt());
+    return followInstances(run, instances(run, attempt, run.lastAttempt()), every, pause);
+  }
+
+  /**
+   * Follows a run across its attempts: the last attempt's instances as {@link #follow} does; when
+   * they have ended and the run recovers (its fleet replaces what was interrupted), waits for the next
+   * attempt's instances and follows those, until the run ends. A run without a fleet ends with its
+   * attempt. The result holds the last attempt's jobs, whose exit code is the run's.
+   *
+   * @param current reads the run anew (its instances, results and fleets)
+   */
+  public FollowedRun followAcrossAttempts(Supplier<Run> current, Duration every, JobLogFollower.Pause pause) {
+    Run run = current.get();
+    Set<String> followed = new HashSet<>();
+    FollowedRun last = null;
+    WaitReporter replacement = null;
+    while (true) {
+      List<RunInstance> next = run.lastAttempt().stream().filter(i -> !followed.contains(i.instanceId())).toList();
+      if (!next.isEmpty() || last == null) {
+        if (last != null) {
+          output.progress("ami: run " + run.id() + " recovers: following attempt " + next.get(0).attempt() + " on "
+              + String.join(", ", next.stream().map(RunInstance::instanceId).toList()));
+        }
+        last = followInstances(run, next, every, pause);
+        next.forEach(i -> followed.add(i.instanceId()));
+        replacement = null;
+        if (run.fleetIds().isEmpty()) {
+          return last;
+        }
+        run = current.get();
+        continue;
+      }
+      if (!run.recovering()) {
+        return last;
+      }
+      if (replacement == null) {
+        last.jobs().forEach(j -> output.progress("ami: " + j.toText()));
+        replacement = new WaitReporter("EC2 Fleet to start the instance" + (followed.size() > 1 ? "s" : "") + " of run " + run.id() + " (attempt " + (followed.isEmpty() ? 1 : run.attempts() + 1) + ")", clock,
+            WaitReporter.EVERY,
+            output::progress);
+      }
+      replacement.tick();
+      try {
+        pause.sleep(every);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AmiException.Failed("stopped following run " + run.id() + "; see 'ami logs " + run.id() + "'");
+      }
+      run = current.get();
+    }
+  }
+
+  private FollowedRun followInstances(Run run, List<RunInstance> followed, Duration every,
+      JobLogFollower.Pause pause) {
     List<Supplier<JobResult>> each = followed.stream().<Supplier<JobResult>>map(i -> () -> {
       AtomicInteger printed = new AtomicInteger();
       Consumer<String> lines = prefixed(i, followed.size());

@@ -1,8 +1,10 @@
 package dev.amipipeline.runs;
 
+import dev.amipipeline.leftovers.RunFleet;
 import dev.amipipeline.results.ExitStatus;
 import dev.amipipeline.results.ResultFolder;
 import dev.amipipeline.results.ResultLayout;
+import dev.amipipeline.results.RunEnd;
 import dev.amipipeline.results.RunId;
 import dev.amipipeline.results.RunSummary;
 import dev.amipipeline.results.Timestamps;
@@ -49,6 +51,17 @@ public final class Runs {
    */
   public static List<Run> assemble(String project, ResultLayout layout, List<ListedInstance> listed,
       List<StoredRun> stored) {
+    return assemble(project, layout, listed, stored, List.of(), Instant.EPOCH);
+  }
+
+  /**
+   * The same, with the project's active fleets: a run a fleet still keeps is among them even before
+   * EC2 has started an instance of it.
+   *
+   * @param now when the fleets were read, to tell whether their ValidUntil has passed
+   */
+  public static List<Run> assemble(String project, ResultLayout layout, List<ListedInstance> listed,
+      List<StoredRun> stored, List<RunFleet> fleets, Instant now) {
     Map<String, List<ListedInstance>> listedByRun = new LinkedHashMap<>();
     Map<String, RunId> ids = new LinkedHashMap<>();
     for (ListedInstance i : listed) {
@@ -65,14 +78,31 @@ public final class Runs {
       storedByRun.merge(id.value(), owner == null ? s : new StoredRun(id, null, s.instances(), s.lastModified()),
           Runs::merged);
     }
+    Map<String, List<RunFleet>> fleetsByRun = new LinkedHashMap<>();
+    for (RunFleet f : fleets) {
+      f.run().filter(r -> project.equals(f.project())).ifPresent(r -> {
+        ids.putIfAbsent(r.value(), r);
+        fleetsByRun.computeIfAbsent(r.value(), k -> new ArrayList<>()).add(f);
+      });
+    }
     return ids.values().stream()
         .map(id -> of(project, layout, id, listedByRun.getOrDefault(id.value(), List.of()),
-            storedByRun.get(id.value())))
+            storedByRun.get(id.value()), fleetsByRun.getOrDefault(id.value(), List.of()), now))
         .sorted(NEWEST_FIRST).toList();
   }
 
   /** One run from its instances in EC2 and what S3 holds of it (null: nothing). */
   public static Run of(String project, ResultLayout layout, RunId id, List<ListedInstance> listed, StoredRun stored) {
+    return of(project, layout, id, listed, stored, List.of(), Instant.EPOCH);
+  }
+
+  /**
+   * One run from its instances in EC2, what S3 holds of it (null: nothing) and its active fleets. A
+   * run whose fleet still replaces instances (active, ValidUntil not passed at {@code now}) and whose
+   * results show no final end is running, recovering, even while none of its instances is.
+   */
+  public static Run of(String project, ResultLayout layout, RunId id, List<ListedInstance> listed, StoredRun stored,
+      List<RunFleet> fleets, Instant now) {
     RunSummary summary = stored == null ? null : stored.summary();
     Map<String, ExitStatus> statuses = new LinkedHashMap<>();
     Map<String, ResultFolder> folders = new LinkedHashMap<>();
@@ -109,9 +139,12 @@ public final class Runs {
         .thenComparing(RunInstance::launchTime, Comparator.nullsLast(Comparator.naturalOrder()))
         .thenComparing(RunInstance::instanceId));
     int last = instances.stream().mapToInt(RunInstance::attempt).max().orElse(1);
-    Verdict verdict = verdict(instances, instances.stream().filter(i -> i.attempt() == last).toList());
+    boolean replacing = fleets.stream().anyMatch(f -> f.replaces(now))
+        && RunEnd.why(summary, statuses.values()).isEmpty();
+    Verdict verdict = verdict(instances, instances.stream().filter(i -> i.attempt() == last).toList(), replacing);
     return new Run(id, project, started(id, instances, summary, stored), ended(verdict.state(), instances, summary),
-        instances, verdict.state(), verdict.exitCode(), layout.run(id));
+        instances, verdict.state(), verdict.exitCode(), layout.run(id), verdict.recovering(),
+        fleets.stream().map(RunFleet::id).toList());
   }
 
   /** Runs that started at or after {@code cutoff}, and every run that still runs. */
@@ -120,21 +153,33 @@ public final class Runs {
         || !r.startedAt().isBefore(cutoff)).toList();
   }
 
-  /** A state and the exit code behind it. */
-  record Verdict(RunState state, Integer exitCode) {}
+  /**
+   * A state and the exit code behind it.
+   *
+   * @param recovering running only because its fleet replaces what was interrupted
+   */
+  record Verdict(RunState state, Integer exitCode, boolean recovering) {
+    Verdict(RunState state, Integer exitCode) {
+      this(state, exitCode, false);
+    }
+  }
 
   /**
-   * The run's state from its instances: a cancel wins, then an instance still at work, then the
-   * worst end of the last attempt (setup failure, timeout, interruption, a non-zero exit), then an
-   * instance gone without a word; all exited 0 is success.
+   * The run's state from its instances: a cancel wins, then an instance still at work, then a fleet
+   * that replaces interrupted ones ({@code replacing}: running, recovering), then the worst end of the
+   * last attempt (setup failure, timeout, interruption, a non-zero exit), then an instance gone without
+   * a word; all exited 0 is success.
    */
-  static Verdict verdict(List<RunInstance> all, List<RunInstance> last) {
+  static Verdict verdict(List<RunInstance> all, List<RunInstance> last, boolean replacing) {
     Optional<RunInstance> cancelled = last.stream().filter(i -> reason(i, ExitStatus.CANCELLED)).findFirst();
     if (all.stream().anyMatch(i -> i.cancelledAt() != null) || cancelled.isPresent()) {
       return new Verdict(RunState.CANCELLED, cancelled.map(i -> i.exitStatus().exitCode()).orElse(null));
     }
     if (last.stream().anyMatch(i -> i.exitStatus() == null && i.live())) {
       return new Verdict(RunState.RUNNING, null);
+    }
+    if (replacing) {
+      return new Verdict(RunState.RUNNING, null, true);
     }
     for (Map.Entry<String, RunState> end : List.of(Map.entry(ExitStatus.GAVE_UP, RunState.GAVE_UP),
         Map.entry(ExitStatus.SETUP_FAILED, RunState.SETUP_FAILED), Map.entry(ExitStatus.TIMEOUT, RunState.TIMED_OUT),

@@ -2,6 +2,8 @@ package dev.amipipeline.runs;
 
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.Concurrently;
+import dev.amipipeline.leftovers.RunFleet;
+import dev.amipipeline.leftovers.RunFleets;
 import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.project.ProjectParameters;
@@ -9,6 +11,7 @@ import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.RunId;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,8 +22,8 @@ import java.util.stream.Collectors;
 
 /**
  * Reads runs from EC2 and S3 for {@code ami runs}, {@code ami logs} and {@code ami cancel}: one
- * paginated DescribeInstances for every project asked about, then each project's results where its
- * baked run configuration says they are.
+ * paginated DescribeInstances for every project asked about, one paginated DescribeFleets (recovering
+ * runs' fleets), then each project's results where its baked run configuration says they are.
  */
 public final class RunsReader {
 
@@ -60,16 +63,19 @@ public final class RunsReader {
    */
   public List<Run> list(List<Project> projects, Instant now, Instant cutoff) {
     List<ListedInstance> listed = instances().ofProjects(projects.stream().map(Project::name).toList());
+    List<RunFleet> fleets = RunFleets.active(aws.ec2());
     List<Run> all = new ArrayList<>();
     for (Project project : projects) {
       List<ListedInstance> mine = listed.stream().filter(i -> project.name().equals(i.project())).toList();
-      Set<String> inEc2 = mine.stream().map(i -> i.run().value()).collect(Collectors.toSet());
+      Set<String> inEc2 = mine.stream().map(i -> i.run().value()).collect(Collectors.toCollection(HashSet::new));
+      fleets.stream().filter(f -> project.name().equals(f.project())).flatMap(f -> f.run().stream())
+          .forEach(r -> inEc2.add(r.value()));
       StoredRuns stored = stored(project);
       List<RunId> toRead = stored.folders().stream().filter(id -> cutoff == null || id.isInstanceId()
           || !id.startedAt().isBefore(cutoff) || inEc2.contains(id.value())).toList();
       List<StoredRun> read = new ArrayList<>(
           Concurrently.map(PARALLEL_READS, toRead, id -> stored.read(id, now, cutoff)).values());
-      all.addAll(Runs.assemble(project.name(), stored.layout(), mine, read));
+      all.addAll(Runs.assemble(project.name(), stored.layout(), mine, read, fleets, now));
     }
     List<Run> newestFirst = all.stream().sorted(Runs.NEWEST_FIRST).toList();
     return cutoff == null ? newestFirst : Runs.since(newestFirst, cutoff);
@@ -95,10 +101,12 @@ public final class RunsReader {
       }
       read = new StoredRun(id, read.summary(), found, read.lastModified());
     }
-    if (listed.isEmpty() && read.isEmpty()) {
+    List<RunFleet> fleets = id.isInstanceId() ? List.of() : RunFleets.active(aws.ec2()).stream()
+        .filter(f -> project.name().equals(f.project()) && f.run().filter(id::equals).isPresent()).toList();
+    if (listed.isEmpty() && read.isEmpty() && fleets.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(Runs.of(project.name(), stored.layout(), id, listed, read));
+    return Optional.of(Runs.of(project.name(), stored.layout(), id, listed, read, fleets, now));
   }
 
   /** The first of {@code projects} whose results hold a folder of {@code run} (quietly: most hold none). */

@@ -17,10 +17,16 @@ import java.util.Objects;
  */
 public record RunsReport(String since, List<Row> runs) implements Report {
 
-  /** One run; times ISO-8601 UTC, absent when unknown. */
+  /**
+   * One run; times ISO-8601 UTC, absent when unknown.
+   *
+   * @param attempts the attempts that ran the job (1, 2, … across spot recoveries)
+   * @param recoveries the attempts after the first, each started by a recovering run's fleet
+   * @param fleets a recovering run's EC2 Fleets that are still active
+   */
   public record Row(String runId, String project, String startedAt, String endedAt, Long durationSeconds,
-      List<String> instanceTypes, String market, int attempts, String state, Integer exitCode, String log,
-      List<InstanceRow> instances) {}
+      List<String> instanceTypes, String market, int attempts, int recoveries, String state, Integer exitCode,
+      String log, List<String> fleets, List<InstanceRow> instances) {}
 
   /** One instance of a run. */
   public record InstanceRow(String instanceId, int attempt, String instanceType, String market, String ec2State,
@@ -40,10 +46,16 @@ public record RunsReport(String since, List<Row> runs) implements Report {
     return new Row(r.id().value(), r.project(), r.startedAt() == null ? null : TextTable.iso(r.startedAt()),
         r.endedAt() == null ? null : TextTable.iso(r.endedAt()), took == null ? null : took.getSeconds(),
         r.instances().stream().map(RunInstance::instanceType).filter(Objects::nonNull).distinct().toList(),
-        markets.isEmpty() ? null : String.join(", ", markets), r.attempts(), r.stateLabel(), r.exitCode(), r.log(),
-        r.instances().stream().map(i -> new InstanceRow(i.instanceId(), i.attempt(), i.instanceType(), i.market(),
+        markets.isEmpty() ? null : String.join(", ", markets), r.attemptsMade(), r.recoveries(), r.stateLabel(),
+        r.exitCode(), r.log(), r.fleetIds(), r.instances().stream().map(i -> new InstanceRow(i.instanceId(), i.attempt(), i.instanceType(), i.market(),
             i.ec2State(), i.cancelledAt(), i.exitStatus() == null ? null : i.exitStatus().exitCode(),
             i.exitStatus() == null ? null : i.exitStatus().reason(), i.results().uri(ResultLayout.JOB_LOG))).toList());
+  }
+
+  /** {@code 1}, or {@code 3 (2 recoveries)}. */
+  private static String attempts(Row r) {
+    return r.attempts() + (r.recoveries() < 1 ? ""
+        : " (" + r.recoveries() + (r.recoveries() == 1 ? " recovery)" : " recoveries)"));
   }
 
   @Override
@@ -56,7 +68,7 @@ public record RunsReport(String since, List<Row> runs) implements Report {
             r.startedAt() == null ? "-" : TextTable.minute(Instant.parse(r.startedAt())),
             r.durationSeconds() == null ? "-" : Elapsed.words(Duration.ofSeconds(r.durationSeconds())),
             r.instanceTypes().isEmpty() ? "-" : String.join(",", r.instanceTypes()),
-            r.market() == null ? "-" : r.market(), Integer.toString(r.attempts()), r.state(), r.log())).toList())
+            r.market() == null ? "-" : r.market(), attempts(r), r.state(), r.log())).toList())
         .stripTrailing();
   }
 }

@@ -5,6 +5,7 @@ import dev.amipipeline.common.Json;
 import dev.amipipeline.results.ExitStatus;
 import dev.amipipeline.results.ResultFolder;
 import dev.amipipeline.results.ResultLayout;
+import dev.amipipeline.results.RunEnd;
 import dev.amipipeline.results.RunId;
 import dev.amipipeline.results.RunSummary;
 import dev.amipipeline.results.S3JobFiles;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -72,14 +74,33 @@ public final class StoredRuns {
    * @param notBefore null: read every folder in full
    */
   public StoredRun read(RunId id, Instant now, Instant notBefore) {
-    ResultFolder folder = layout.run(id);
     RunSummary summary = null;
     if (!id.isInstanceId()) {
-      summary = summary(folder).orElse(null);
+      summary = summary(layout.run(id)).orElse(null);
       if (Runs.summaryIsEnough(summary, id, now)) {
         return new StoredRun(id, summary, List.of(), null);
       }
     }
+    return listed(id, summary, notBefore);
+  }
+
+  /**
+   * Why run {@code id} has ended, by its results ({@link RunEnd}), or empty when they show no final
+   * end: its run.json alone when there is one (one GET, no listing), else its instances' exit statuses.
+   */
+  public Optional<String> end(RunId id) {
+    Optional<RunSummary> summary = summary(layout.run(id));
+    if (summary.isPresent()) {
+      return RunEnd.why(summary.get(), List.of());
+    }
+    StoredRun read = listed(id, null, null);
+    return RunEnd.why(read.summary(), read.instances().stream().map(StoredRun.StoredInstance::status)
+        .filter(Objects::nonNull).toList());
+  }
+
+  /** The run's folder listed, and each instance's exit status read; {@code summary} as read before, or null. */
+  private StoredRun listed(RunId id, RunSummary summary, Instant notBefore) {
+    ResultFolder folder = layout.run(id);
     Listing listing = list(folder);
     if (summary == null && listing.has(ResultLayout.RUN_SUMMARY)) {
       summary = summary(folder).orElse(null);

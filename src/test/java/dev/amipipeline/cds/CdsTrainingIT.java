@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.launch.AwsCallLog;
 import dev.amipipeline.launch.Bakes;
+import dev.amipipeline.runs.InstanceSide;
 import dev.amipipeline.testing.Cli;
 import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
 import dev.amipipeline.testing.Shell;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,14 +45,16 @@ class CdsTrainingIT {
     Set<String> commands = recorded(() -> {
       bake(moto);
       bake(moto, "--force"); // a second image, so prune below deletes one
-      String run = command(moto, "launch", "--project", "demo", "--spot", "--wait").lines().findFirst().orElseThrow()
-          .substring("run ".length());
+      String run = runId(command(moto, "launch", "--project", "demo", "--spot", "--wait"));
       command(moto, "runs");
       command(moto, "logs", run); // nothing in S3: the console output
       command(moto, "cancel", run);
       command(moto, "launch", "--project", "demo", "--spot", "--count", "2"); // an instant fleet
       command(moto, "launch", "--project", "demo", "--template-only");
       command(moto, "launch", "--project", "demo", "--template-only"); // a new version of it
+      String recovering = runId(command(moto, "launch", "--project", "demo", "--spot", "--recover", "--wait"));
+      command(moto, "cancel", recovering); // deletes its fleet
+      leakedFleet(moto); // prune below deletes it
       command(moto, "launch", "--project", "demo", "--gpus", "24GB+:1", "--spot", "--list"); // the type chooser
       command(moto, "list");
       command(moto, "prune", "--keep", "1", "--history", history());
@@ -58,12 +62,35 @@ class CdsTrainingIT {
     Set<String> training = recorded(CdsTrainingIT::train);
 
     assertThat(commands).as("what the commands were recorded making").contains("Ec2:RunInstances",
-        "Ec2:CreateFleet", "Ec2:DeregisterImage", "Ssm:PutParameter", "Ec2:DescribeInstanceTypes",
+        "Ec2:CreateFleet", "Ec2:DescribeFleets", "Ec2:DescribeFleetInstances", "Ec2:DeleteFleets", "Ec2:DeregisterImage", "Ssm:PutParameter", "Ec2:DescribeInstanceTypes",
         "Ec2:DescribeSpotPriceHistory", "S3:ListObjectsV2", "S3:GetObject", "Ec2:GetConsoleOutput",
         "Ec2:TerminateInstances");
     assertThat(training)
         .as("operations the commands make that CdsTraining does not (each would load from the jar at every start)")
         .containsAll(commands);
+  }
+
+  private static String runId(String launched) {
+    return launched.lines().findFirst().orElseThrow().substring("run ".length());
+  }
+
+  /**
+   * A recovering run that ended (its run.json written as the instance side writes it) and whose fleet
+   * is left active. Its instance is left stopped: moto cannot delete a fleet whose instances are all
+   * terminated (see LeakedFleetIT).
+   */
+  private static void leakedFleet(MotoServer moto) {
+    String run = runId(command(moto, "launch", "--project", "demo", "--spot", "--recover"));
+    AwsCallLog.stop(); // the instance side's calls are not the commands'
+    try (AwsClients aws = Bakes.aws(moto)) {
+      String instance = aws.ec2().describeInstances(b -> b.filters(f -> f.name("tag:ami-pipeline:run").values(run)))
+          .reservations().get(0).instances().get(0).instanceId();
+      new InstanceSide(aws.s3(aws.region()), "ami-pipeline-demo-logs", "runs/demo/").ended(run, instance, "t3.micro",
+          "done\n", new InstanceSide.End(0, "exited", 1, Instant.now().minusSeconds(60), Instant.now()), 1);
+      aws.ec2().stopInstances(b -> b.instanceIds(instance));
+    } finally {
+      AwsCallLog.resume();
+    }
   }
 
   private void bake(MotoServer moto, String... more) {

@@ -63,6 +63,20 @@ class TrainingEndpointTest {
   }
 
   @Test
+  void answersAboutARecoveringRunsFleetParse() {
+    var fleet = aws.ec2().describeFleets().fleets().get(0);
+    assertThat(fleet.fleetId()).isEqualTo("fleet-12345678");
+    assertThat(fleet.typeAsString()).isEqualTo("maintain");
+    assertThat(fleet.fleetStateAsString()).isEqualTo("active");
+    assertThat(fleet.validUntil()).isNotNull();
+    assertThat(fleet.tags()).hasSize(2);
+    assertThat(aws.ec2().describeFleetInstances(b -> b.fleetId("fleet-12345678")).activeInstances())
+        .extracting(i -> i.instanceId()).containsExactly("i-12345678");
+    assertThat(aws.ec2().deleteFleets(b -> b.fleetIds("fleet-12345678").terminateInstances(true))
+        .successfulFleetDeletions()).extracting(d -> d.currentFleetStateAsString()).containsExactly("deleted_terminating");
+  }
+
+  @Test
   void ssmStsAndS3AnswersParse() {
     assertThat(aws.ssm().getParameter(b -> b.name("/ami-pipeline/cds/ami-id")).parameter().value())
         .isEqualTo("ami-12345678");

@@ -36,6 +36,11 @@ public final class AwsCallLog implements ExecutionInterceptor {
     recording = false;
   }
 
+  /** Records again after {@link #stop()}, keeping what was recorded (a test's own calls in between stay out). */
+  public static void resume() {
+    recording = true;
+  }
+
   /** The calls recorded since {@link #start()}, in order. */
   public static List<String> calls() {
     return List.copyOf(CALLS);

@@ -51,6 +51,12 @@ final class LaunchFixtures {
         "/ami-pipeline/" + p.name() + "/ami-id", RunId.start(p.name(), NOW, RANDOM), NOW);
   }
 
+  /** A recovering run's plan: run {@code <project>-20250304-050607-3fa9}. */
+  static LaunchPlan recoveringPlan(Project p, LaunchOptions options, Recovery recovery) {
+    return LaunchPlanner.plan(p, options, p.spec().launch().instanceTypes(), AMI,
+        "/ami-pipeline/" + p.name() + "/ami-id", RunId.start(p.name(), NOW, RANDOM), NOW, recovery);
+  }
+
   /** The plan of the project's shared launch template ({@code --template-only}): no run. */
   static LaunchPlan templatePlan(Project p, LaunchOptions options) {
     return LaunchPlanner.plan(p, options, p.spec().launch().instanceTypes(), AMI,

@@ -123,4 +123,48 @@ class LaunchRequestTest {
             + " names its instance types): add them");
     gpus(null, "1", true).checkList(null);
   }
+
+  private static final Project RECOVERS = project("recovers", "ubuntu", """
+      {"instanceTypes": ["t3.micro"], "spot": true, "recover": {"maxAttempts": 3}}""");
+
+  private static LaunchRequest recovery(Boolean recover, String maxHours, boolean templateOnly, boolean fallback) {
+    LaunchOptions spot = new LaunchOptions(true, null, fallback, List.of(), List.of(), null, null, null, 1, null);
+    return new LaunchRequest("plain", spot, null, null, null, null, false, false, templateOnly, false, false, false,
+        false, null, POLL, new LaunchRequest.RecoveryFlags(recover, maxHours));
+  }
+
+  @Test
+  void recoveryIsTheFlagsElseTheProjectsAndNeverTheSharedTemplates() {
+    assertThat(recovery(true, null, false, false).recovers(ON_DEMAND)).isTrue();
+    assertThat(recovery(null, null, false, false).recovers(ON_DEMAND)).isFalse();
+    assertThat(recovery(null, null, false, false).recovers(RECOVERS)).isTrue();
+    assertThat(recovery(false, null, false, false).recovers(RECOVERS)).isFalse();
+    assertThat(recovery(null, null, true, false).recovers(RECOVERS)).as("--template-only").isFalse();
+    assertThat(recovery(true, null, false, false).recoverSettings(ON_DEMAND).maxAttempts()).isEqualTo(5);
+    assertThat(recovery(true, null, false, false).recoverSettings(RECOVERS).maxAttempts()).isEqualTo(3);
+    assertThat(recovery(true, "1.5", false, false).maxHours()).isEqualByComparingTo("1.5");
+  }
+
+  @Test
+  void recoveryFlagsGoOnlyWhereARunRecovers() {
+    assertThatThrownBy(() -> recovery(true, null, true, false)).isInstanceOf(AmiException.BadInput.class)
+        .hasMessageContaining("--template-only only writes the project's launch template");
+    assertThatThrownBy(() -> recovery(null, "2", true, false)).isInstanceOf(AmiException.BadInput.class)
+        .hasMessageContaining("drop --recover and --max-hours");
+    assertThatThrownBy(() -> recovery(false, "2", false, false)).isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--max-hours is the cost ceiling of a recovering run, and --no-recover asks for none: drop either");
+    assertThatThrownBy(() -> recovery(true, null, false, true)).isInstanceOf(AmiException.BadInput.class)
+        .hasMessageStartingWith("--on-demand-fallback does not go with --recover");
+    assertThatThrownBy(() -> recovery(true, "banana", false, false)).isInstanceOf(AmiException.BadInput.class)
+        .hasMessageStartingWith("--max-hours must be a positive number of hours");
+    assertThatThrownBy(() -> recovery(null, "2", false, false).checkAgainst(ON_DEMAND))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--max-hours is the cost ceiling of a recovering run: add --recover (project plain does not"
+            + " recover by default)");
+    assertThatThrownBy(() -> recovery(null, null, false, true).checkAgainst(RECOVERS))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessageStartingWith("--on-demand-fallback does not go with recovery (project recovers recovers by"
+            + " default; add --no-recover)");
+    recovery(null, "2", false, false).checkAgainst(RECOVERS);
+  }
 }

@@ -332,7 +332,7 @@ class PruneIT extends MotoTestBase {
     assertThat(counts).isEqualTo(new TreeMap<>(Map.of(
         "Sts:GetCallerIdentity", 1L, "Ec2:DescribeSnapshots", 1L, "Ec2:DescribeImages", 1L,
         "Ssm:GetParameterHistory", 1L, "Ec2:DescribeLaunchTemplates", 1L, "Ec2:DescribeInstances", 1L,
-        "Ec2:DeregisterImage", 8L, "Ec2:DeleteSnapshot", 16L)));
+        "Ec2:DescribeFleets", 1L, "Ec2:DeregisterImage", 8L, "Ec2:DeleteSnapshot", 16L)));
     assertThat(r.out()).contains("--exact-size asks the EBS direct API");
   }
 

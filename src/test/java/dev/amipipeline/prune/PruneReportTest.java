@@ -37,7 +37,7 @@ class PruneReportTest {
   void aDryRunCountsWhatWouldGoAndSaysNothingChanged() {
     PruneReport report = PruneReport.of(true, List.of(new PruneReport.RegionRun(plan(), SIZES, Execution.nothing())));
 
-    assertThat(report.totals()).isEqualTo(new PruneReport.Totals(2, 3, 0, 18.5, 0.93));
+    assertThat(report.totals()).isEqualTo(new PruneReport.Totals(2, 3, 0, 0, 18.5, 0.93));
     assertThat(report.exitCode()).isEqualTo(ExitCode.OK);
     String text = report.toText();
     assertThat(text).startsWith("dry run: nothing was changed")
@@ -57,7 +57,7 @@ class PruneReportTest {
         Map.of("snap-2", "IncorrectState: snapshot is busy"));
     PruneReport report = PruneReport.of(false, List.of(new PruneReport.RegionRun(plan(), SIZES, execution)));
 
-    assertThat(report.totals()).isEqualTo(new PruneReport.Totals(2, 2, 0, 10.5, 0.53));
+    assertThat(report.totals()).isEqualTo(new PruneReport.Totals(2, 2, 0, 0, 10.5, 0.53));
     assertThat(report.exitCode()).isEqualTo(ExitCode.FAILED);
     assertThat(report.failures()).containsExactly(
         new PruneReport.Failure("us-east-1", "snap-2", "IncorrectState: snapshot is busy"));

@@ -172,6 +172,30 @@ class BadInputIT {
             "demo-20261202-101500-3fa9"),
         row("logs of an instance no project knows", 2, "no run i-0123456789abcdef0: EC2 lists no such instance",
             "logs", "i-0123456789abcdef0"),
+        row("--recover without a timeout or --max-hours", 2, "a recovering run needs a cost ceiling, and the run"
+            + " configuration of demo (/ami-pipeline/demo/run) has no timeoutMinutes: give --max-hours H", "launch",
+            "--project", "demo", "--recover"),
+        row("--max-hours 0", 2, "--max-hours must be a positive number of hours up to 8760 (e.g. 12 or 1.5), was '0'",
+            "launch", "--project", "demo", "--recover", "--max-hours", "0"),
+        row("--max-hours -1", 2, "--max-hours must be a positive number of hours up to 8760 (e.g. 12 or 1.5), was"
+            + " '-1'", "launch", "--project", "demo", "--recover", "--max-hours", "-1"),
+        row("--max-hours banana", 2, "--max-hours must be a positive number of hours up to 8760 (e.g. 12 or 1.5), was"
+            + " 'banana'", "launch", "--project", "demo", "--recover", "--max-hours", "banana"),
+        row("--max-hours without recovery", 2, "--max-hours is the cost ceiling of a recovering run: add --recover"
+            + " (project demo does not recover by default)", "launch", "--project", "demo", "--max-hours", "2"),
+        row("--recover with --template-only", 2, "--template-only only writes the project's launch template, and a"
+            + " run recovers only when it is launched: drop --recover and --max-hours", "launch", "--project", "demo",
+            "--recover", "--template-only"),
+        row("launch.recover.maxAttempts 0", 2, "recoverzero.json: launch.recover.maxAttempts: must be at least 1 (the"
+            + " first attempt counts), was 0", "launch", "--project", "recoverzero", "--projects-dir", PROJECTS),
+        row("launch.recover.onDemandAfter 0", 2, "recoverondemand.json: launch.recover.onDemandAfter: must be at"
+            + " least 1 interruption (leave it out for never), was 0", "launch", "--project", "recoverondemand",
+            "--projects-dir", PROJECTS),
+        row("launch.recover.maxAttempts as text", 2, "recoverword.json: launch.recover.maxAttempts: wrong type,"
+            + " expected a whole number", "launch", "--project", "recoverword", "--projects-dir", PROJECTS),
+        row("unknown field in launch.recover", 2, "recoverunknown.json: launch.recover.retries: unknown field (known"
+            + " here: maxAttempts, onDemandAfter)", "launch", "--project", "recoverunknown", "--projects-dir",
+            PROJECTS),
         row("no credentials", Runner.NO_CREDENTIALS, 2, "no AWS credentials found", "list"),
         row("endpoint that refuses connections", Runner.REFUSED_ENDPOINT, 1, "cannot reach AWS: ConnectException",
             "prune", "--keep", "1"));
@@ -195,6 +219,10 @@ class BadInputIT {
     edit("fresh", p -> { });
     edit("badgpus", p -> ((ObjectNode) p.path("launch")).put("gpus", "A100:0").remove("instanceTypes"));
     edit("gpusandtypes", p -> ((ObjectNode) p.path("launch")).put("gpus", "A100:8"));
+    edit("recoverzero", p -> ((ObjectNode) p.path("launch")).putObject("recover").put("maxAttempts", 0));
+    edit("recoverondemand", p -> ((ObjectNode) p.path("launch")).putObject("recover").put("onDemandAfter", 0));
+    edit("recoverword", p -> ((ObjectNode) p.path("launch")).putObject("recover").put("maxAttempts", "five"));
+    edit("recoverunknown", p -> ((ObjectNode) p.path("launch")).putObject("recover").put("retries", 3));
   }
 
   /** Writes project {@code name}: the repository's demo.json with {@code change} applied. */

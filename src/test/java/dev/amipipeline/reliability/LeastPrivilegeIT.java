@@ -20,6 +20,7 @@ import dev.amipipeline.testing.Shell;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,7 +93,8 @@ class LeastPrivilegeIT {
 
   /**
    * Every launch path: one instance (spot, waited for), a fleet, a launch template, the type chooser
-   * (on demand, and for GPUs by spot price).
+   * (on demand, and for GPUs by spot price), a recovering run (its version of the project's template,
+   * its maintain fleet, waited for).
    */
   @Test
   void launchNeedsNothingButTheLaunchPolicy() {
@@ -105,22 +107,28 @@ class LeastPrivilegeIT {
         background(launcher, "launch", "--project", "demo", "--count", "2"),
         background(launcher, "launch", "--project", "demo", "--template-only"),
         background(launcher, "launch", "--project", "demo", "--cpu", "2", "--memory", "2048", "--list"),
-        background(launcher, "launch", "--project", "demo", "--gpus", "24GB+:1", "--spot", "--list"));
+        background(launcher, "launch", "--project", "demo", "--gpus", "24GB+:1", "--spot", "--list"),
+        background(launcher, "launch", "--project", "demo", "--spot", "--recover", "--max-hours", "2", "--wait"));
     Shell.Result outside = Shell.ami(launcher, "prune", "--keep", "1", "--history", history());
     launches.forEach(CompletableFuture::join);
     iam.relax();
 
     assertThat(launches).allSatisfy(r -> assertThat(r.join().exitCode()).as(r.join().err()).isZero());
-    assertThat(liveInstances()).hasSize(3).allSatisfy(i -> assertThat(i.imageId()).isEqualTo(ami));
+    // The recovering run's instance names the image as its template version does (moto resolves no resolve:ssm:).
+    assertThat(liveInstances()).hasSize(4).allSatisfy(i -> assertThat(i.imageId())
+        .isIn(ami, "resolve:ssm:/ami-pipeline/demo/ami-id"));
     assertThat(aws.ec2().describeLaunchTemplates().launchTemplates()).extracting(t -> t.launchTemplateName())
         .containsExactly("ami-pipeline-demo");
+    assertThat(aws.ec2().describeFleets().fleets()).filteredOn(f -> f.typeAsString().equals("maintain"))
+        .singleElement().satisfies(f -> assertThat(f.fleetStateAsString()).isEqualTo("active"));
     assertDenied(outside, "launcher", "ec2:DescribeSnapshots");
     assertThat(images()).containsExactly(ami);
   }
 
   /**
    * The runs policy grants exactly what {@code runs}, {@code logs} (a job's log, the console output of
-   * a run with nothing in S3, {@code --follow}) and {@code cancel} call. moto cannot enforce it on
+   * a run with nothing in S3, {@code --follow}) and {@code cancel} (of a run, and of a recovering run,
+   * whose fleet it deletes) call. moto cannot enforce it on
    * these commands: under its IAM enforcement it rejects the signature of every S3 request whose
    * query holds a {@code /} (werkzeug decodes {@code %2F} before moto recomputes the signature;
    * getmoto/moto#5948), and each of them lists a run's folder with a prefix and the {@code /}
@@ -134,13 +142,15 @@ class LeastPrivilegeIT {
     aws.s3(aws.region()).createBucket(b -> b.bucket("ami-pipeline-demo-logs"));
     String done = launchedRun(moto);
     String live = launchedRun(moto);
+    String recovering = launchedRun(moto, "--spot", "--recover", "--max-hours", "1");
     new InstanceSide(aws.s3(aws.region()), "ami-pipeline-demo-logs", "runs/demo/").ended(done,
         instancesOf(done).get(0).instanceId(), "t3.micro", "trained\n",
         new InstanceSide.End(0, "exited", 1, Instant.now().minusSeconds(60), Instant.now()), 1);
 
     AwsCallLog.start();
     List<Cli.Result> results = List.of(Cli.run(moto, "runs", "--project", "demo"), Cli.run(moto, "logs", done),
-        Cli.run(moto, "logs", done, "--follow"), Cli.run(moto, "logs", live), Cli.run(moto, "cancel", live));
+        Cli.run(moto, "logs", done, "--follow"), Cli.run(moto, "logs", live), Cli.run(moto, "cancel", live),
+        Cli.run(moto, "cancel", recovering));
     AwsCallLog.stop();
     Map<String, String> watcher = iam.user("watcher", IamUsers.policy("runs", PLACEHOLDERS));
     iam.enforce();
@@ -151,6 +161,8 @@ class LeastPrivilegeIT {
     assertThat(results.get(3).err()).as("a run with nothing in S3").contains("its console output from EC2 instead:");
     assertThat(instancesOf(live)).singleElement().satisfies(i -> assertThat(i.state().nameAsString())
         .isEqualTo("terminated"));
+    assertThat(aws.ec2().describeFleets().fleets()).singleElement()
+        .satisfies(f -> assertThat(f.fleetStateAsString()).startsWith("deleted"));
     Set<String> called = AwsCallLog.calls().stream().map(LeastPrivilegeIT::iamAction)
         .collect(Collectors.toCollection(TreeSet::new));
     assertThat(called).isEqualTo(actions(IamUsers.policy("runs", PLACEHOLDERS)));
@@ -179,8 +191,10 @@ class LeastPrivilegeIT {
   }
 
   /** A run started by {@code ami launch} with the test's own credentials; its id. */
-  private static String launchedRun(MotoServer moto) {
-    Cli.Result r = Cli.run(moto, "launch", "--project", "demo");
+  private static String launchedRun(MotoServer moto, String... more) {
+    List<String> args = new ArrayList<>(List.of("launch", "--project", "demo"));
+    args.addAll(List.of(more));
+    Cli.Result r = Cli.run(moto, args.toArray(String[]::new));
     assertThat(r.exitCode()).as(r.err()).isZero();
     return r.out().lines().findFirst().orElseThrow().substring("run ".length());
   }
@@ -191,13 +205,23 @@ class LeastPrivilegeIT {
   }
 
   /**
-   * The prune policy deregisters, deletes snapshots and ends a killed bake's builder with its key pair
-   * and group; it cannot start an instance (the issue's example of a call outside it).
+   * The prune policy deregisters, deletes snapshots, ends a killed bake's builder with its key pair
+   * and group, and deletes a leaked fleet (its run ended, as its run.json says: read under the log
+   * prefix); it cannot start an instance (the issue's example of a call outside it). The leaked
+   * fleet's instance is left stopped: moto cannot delete a fleet whose instances are all terminated
+   * (see LeakedFleetIT).
    */
   @Test
-  void pruneNeedsNothingButThePrunePolicyAndCannotStartInstances() throws Exception {
+  void pruneNeedsNothingButThePrunePolicyAndCannotStartInstances(MotoServer moto) throws Exception {
     List<RecordedBakes.Baked> bakes = RecordedBakes.seed(aws, "demo", 4);
     String leaked = leakedBuilderOfAKilledBake();
+    aws.s3(aws.region()).createBucket(b -> b.bucket("ami-pipeline-demo-logs"));
+    String ended = launchedRun(moto, "--spot", "--recover", "--max-hours", "1");
+    Instance endedInstance = instancesOf(ended).get(0);
+    new InstanceSide(aws.s3(aws.region()), "ami-pipeline-demo-logs", "runs/demo/").ended(ended,
+        endedInstance.instanceId(), "t3.micro", "trained\n",
+        new InstanceSide.End(0, "exited", 1, Instant.now().minusSeconds(60), Instant.now()), 1);
+    aws.ec2().stopInstances(b -> b.instanceIds(endedInstance.instanceId()));
     Map<String, String> pruner = iam.user("pruner", IamUsers.policy("prune", PLACEHOLDERS));
 
     iam.enforce();
@@ -209,9 +233,11 @@ class LeastPrivilegeIT {
 
     assertThat(list.exitCode()).as(list.err()).isZero();
     assertThat(prune.exitCode()).as(prune.err()).isZero();
-    assertThat(prune.out()).contains("stale builder " + leaked);
+    assertThat(prune.out()).contains("stale builder " + leaked, "1 leaked fleet deleted");
     assertThat(images()).containsExactly(bakes.get(3).amiId());
-    assertThat(liveInstances()).as("the builder is gone and nothing was started").isEmpty();
+    assertThat(liveInstances()).as("the builder and the fleet's instance are gone and nothing was started").isEmpty();
+    assertThat(aws.ec2().describeFleets().fleets()).singleElement()
+        .satisfies(f -> assertThat(f.fleetStateAsString()).startsWith("deleted"));
     assertThat(aws.ec2().describeKeyPairs().keyPairs()).isEmpty();
     assertDenied(denied, "pruner", "ec2:RunInstances");
   }

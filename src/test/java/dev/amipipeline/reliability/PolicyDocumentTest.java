@@ -173,6 +173,27 @@ class PolicyDocumentTest {
         "ssm:DeleteParameter", "iam:PassRole")).noneMatch(a -> prune.allows(a, "*"));
   }
 
+  /**
+   * A leaked fleet (its run ended, the fleet still active) is deleted only when it carries the
+   * project tag; whether its run ended is read from the run's results, under the log prefix only.
+   */
+  @Test
+  void pruneDeletesOnlyTaggedFleetsAndReadsOnlyTheResults() throws IOException {
+    Policy prune = Policy.of("prune");
+    String fleet = "arn:aws:ec2:us-east-1:123456789012:fleet/fleet-0abc1234";
+
+    assertThat(prune.allows("ec2:DescribeFleets", "*")).isTrue();
+    assertThat(prune.allows("ec2:DeleteFleets", fleet)).isTrue();
+    assertThat(prune.allows("ec2:DeleteFleets", "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc")).isFalse();
+    assertThat(prune.conditionsOn("ec2:DeleteFleets")).containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
+    assertThat(prune.allows("s3:GetObject", "arn:aws:s3:::ml-logs/runs/demo/demo-20261202-101500-3fa9/run.json"))
+        .isTrue();
+    assertThat(prune.allows("s3:GetObject", "arn:aws:s3:::ml-logs/private/x")).as("outside the log prefix").isFalse();
+    assertThat(prune.conditionValues("s3:ListBucket", "StringLike", "s3:prefix")).containsExactly("runs/*");
+    assertThat(Stream.of("s3:PutObject", "s3:DeleteObject", "ec2:ModifyFleet", "ec2:CreateFleet"))
+        .noneMatch(a -> prune.allows(a, "*") || prune.allows(a, fleet) || prune.allows(a, "arn:aws:s3:::ml-logs/runs/x"));
+  }
+
   @Test
   void bakeWritesParametersOnlyUnderThePrefixAndPassesNoRole() throws IOException {
     Policy bake = Policy.of("bake");
@@ -198,6 +219,27 @@ class PolicyDocumentTest {
         .containsExactly("RunInstances", "CreateFleet", "CreateLaunchTemplate");
   }
 
+  /**
+   * A recovering launch adds a version to the project's launch template (tagged with the project:
+   * another team's template gets none), creates a maintain fleet tagged as it is created, and reads
+   * the fleet's instances to wait for them; it cannot delete or change fleets.
+   */
+  @Test
+  void launchAddsVersionsOnlyToTheProjectsTemplateAndCreatesButNeverDeletesFleets() throws IOException {
+    Policy launch = Policy.of("launch");
+    String template = "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0abc1234";
+
+    assertThat(launch.allows("ec2:CreateLaunchTemplateVersion", template)).isTrue();
+    assertThat(launch.allows("ec2:CreateLaunchTemplateVersion", "*")).as("only launch templates").isFalse();
+    assertThat(launch.conditionsOn("ec2:CreateLaunchTemplateVersion"))
+        .containsExactly("Null aws:ResourceTag/ami-pipeline:project");
+    assertThat(launch.allows("ec2:CreateFleet", "*")).isTrue();
+    assertThat(launch.allows("ec2:DescribeFleets", "*")).isTrue();
+    assertThat(launch.allows("ec2:DescribeFleetInstances", "*")).isTrue();
+    assertThat(Stream.of("ec2:DeleteFleets", "ec2:ModifyFleet"))
+        .noneMatch(a -> launch.allows(a, "*") || launch.allows(a, "arn:aws:ec2:us-east-1:123456789012:fleet/f"));
+  }
+
   @Test
   void runsReadsTheResultsTagsOnlyTheCancelTagAndEndsOnlyTheProjectsInstances() throws IOException {
     Policy runs = Policy.of("runs");
@@ -221,8 +263,14 @@ class PolicyDocumentTest {
         .containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
     assertThat(runs.conditionsOn("ec2:GetConsoleOutput")).containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
     assertThat(Stream.of("ec2:RunInstances", "ec2:CreateFleet", "ec2:DeleteTags", "ec2:StopInstances",
-            "s3:PutObject", "s3:DeleteObject", "ssm:PutParameter", "iam:PassRole"))
+            "s3:PutObject", "s3:DeleteObject", "ssm:PutParameter", "iam:PassRole", "ec2:ModifyFleet"))
         .noneMatch(a -> runs.allows(a, "*") || runs.allows(a, instance)
             || runs.allows(a, "arn:aws:s3:::ml-logs/runs/x"));
+    // A recovering run's cancel deletes its fleet (and so its instances), only a fleet of a project.
+    String fleet = "arn:aws:ec2:us-east-1:123456789012:fleet/fleet-0abc1234";
+    assertThat(runs.allows("ec2:DescribeFleets", "*")).isTrue();
+    assertThat(runs.allows("ec2:DeleteFleets", fleet)).isTrue();
+    assertThat(runs.allows("ec2:DeleteFleets", "*")).isFalse();
+    assertThat(runs.conditionsOn("ec2:DeleteFleets")).containsExactly("Null ec2:ResourceTag/ami-pipeline:project");
   }
 }

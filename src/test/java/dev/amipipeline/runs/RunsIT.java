@@ -221,6 +221,72 @@ class RunsIT {
     assertThat(EmulatorState.of(moto)).as("nothing changed").isEqualTo(before);
   }
 
+  /**
+   * A recovering run's cancel: its instance tagged, its fleet deleted with its instances (so EC2 starts
+   * no replacement), its instance terminated; the fleet is listed deleted.
+   */
+  @Test
+  void cancelOfARecoveringRunDeletesItsFleetAndTerminatesItsInstances(MotoServer moto) {
+    Launched recovering = launch(moto, "--spot", "--recover", "--count", "2");
+    String fleetId = aws.ec2().describeFleets().fleets().get(0).fleetId();
+
+    Cli.Result cancel = Cli.run(moto, "cancel", recovering.run());
+
+    assertThat(cancel.exitCode()).as(cancel.err()).isZero();
+    assertThat(cancel.out()).contains("cancelled run " + recovering.run() + ": tagged ami-pipeline:cancelled=",
+        ", deleted EC2 Fleet " + fleetId + " (it starts no replacement) and terminated i-");
+    assertThat(aws.ec2().describeFleets(b -> b.fleetIds(fleetId)).fleets()).singleElement()
+        .satisfies(f -> assertThat(f.fleetStateAsString()).startsWith("deleted"));
+    assertThat(instancesOf(recovering.run())).hasSize(2).allSatisfy(i -> {
+      assertThat(i.state().nameAsString()).isEqualTo("terminated");
+      assertThat(i.tags()).extracting(Tag::key).contains("ami-pipeline:cancelled");
+    });
+    assertThat(Cli.run(moto, "runs").out()).containsPattern(recovering.run() + " .* cancelled +");
+  }
+
+  /**
+   * A run of two attempts, its results written as the instance side writes them (a fixture: the
+   * instance side's own tests run the real first-boot): attempt 1 interrupted, then, while its fleet
+   * replaces the instance, running (recovering); then attempt 2, started by the fleet (played here from
+   * the run's template version, as moto never replaces an instance), exits 0 and deletes the fleet.
+   */
+  @Test
+  void runsShowsARecoveredRunsAttemptsAndItsFinalState(MotoServer moto) throws Exception {
+    Launched run = launch(moto, "--spot", "--recover");
+    Instant now = Instant.now();
+    instanceSide.ended(run.run(), run.instanceId(), "t3.micro", "epoch 1\n",
+        new InstanceSide.End(143, "spot-interruption", 1, now.minusSeconds(300), now.minusSeconds(200)), 1);
+    aws.ec2().terminateInstances(b -> b.instanceIds(run.instanceId()));
+
+    Cli.Result between = Cli.run(moto, "runs", "--project", "demo");
+
+    var fleet = aws.ec2().describeFleets().fleets().get(0);
+    var spec = fleet.launchTemplateConfigs().get(0).launchTemplateSpecification();
+    String second = aws.ec2().runInstances(b -> b.minCount(1).maxCount(1).instanceType("t3.micro")
+        .launchTemplate(t -> t.launchTemplateId(spec.launchTemplateId()).version(spec.version())))
+        .instances().get(0).instanceId();
+    Cli.Result secondAtWork = Cli.run(moto, "runs", "--project", "demo", "--output", "json");
+    instanceSide.ended(run.run(), second, "t3.micro", "epoch 2\ndone\n",
+        new InstanceSide.End(0, "exited", 2, now.minusSeconds(100), now), 1);
+    aws.ec2().deleteFleets(b -> b.fleetIds(fleet.fleetId()).terminateInstances(false));
+    aws.ec2().terminateInstances(b -> b.instanceIds(second));
+    Cli.Result done = Cli.run(moto, "runs", "--project", "demo");
+    Cli.Result json = Cli.run(moto, "runs", "--project", "demo", "--output", "json");
+
+    assertThat(between.exitCode()).as(between.err()).isZero();
+    assertThat(between.out()).containsPattern(run.run() + " .* 1 +running \\(recovering\\) +");
+    assertThat(Json.STRICT.readTree(secondAtWork.out()).path("runs").get(0).path("state").asText())
+        .isEqualTo("running");
+    assertThat(done.exitCode()).as(done.err()).isZero();
+    assertThat(done.out()).containsPattern(run.run() + " .* 2 \\(1 recovery\\) +succeeded +" + LOGS + run.run() + "/\n");
+    JsonNode row = Json.STRICT.readTree(json.out()).path("runs").get(0);
+    assertThat(row.path("attempts").asInt()).isEqualTo(2);
+    assertThat(row.path("recoveries").asInt()).isEqualTo(1);
+    assertThat(row.path("state").asText()).isEqualTo("succeeded");
+    assertThat(row.path("instances").findValuesAsText("reason")).containsExactly("spot-interruption", "exited");
+    assertThat(row.path("fleets")).isEmpty();
+  }
+
   /** A run started by {@code ami launch}: its id (the first line) and its first instance. */
   private record Launched(String run, String instanceId) {}
 

@@ -2,6 +2,7 @@ package dev.amipipeline.runs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.amipipeline.leftovers.RunFleet;
 import dev.amipipeline.results.ExitStatus;
 import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.RunId;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,6 +23,7 @@ class RunsTest {
   private static final ResultLayout LAYOUT = ResultLayout.of("s3://logs-bucket/runs", "demo");
   private static final RunId RUN = RunId.parse("demo-20261202-101500-3fa9");
   private static final Instant START = RUN.startedAt();
+  private static final Instant NOW = START.plus(Duration.ofHours(1));
 
   /** An instance of the run as EC2 lists it. */
   private static ListedInstance listed(String id, String state) {
@@ -153,5 +156,82 @@ class RunsTest {
 
     assertThat(Runs.since(runs, Instant.parse("2026-11-25T00:00:00Z"))).extracting(r -> r.id().value())
         .containsExactly("demo-20261202-101500-3fa9", "demo-20261102-000000-0002");
+  }
+
+  /** The run's recovering fleet as DescribeFleets lists it. */
+  private static RunFleet fleet(String state, Instant validUntil) {
+    return new RunFleet("fleet-0abc", "maintain", state, validUntil,
+        Map.of("ami-pipeline:project", "demo", "ami-pipeline:run", RUN.value()));
+  }
+
+  static Stream<Arguments> stateOfARecoveringRun() {
+    Instant later = NOW.plus(Duration.ofHours(5));
+    StoredRun interrupted = stored(status("i-00000001", 143, "spot-interruption", 1));
+    return Stream.of(
+        Arguments.of("interrupted, its fleet replaces the instance", List.of(listed("i-00000001", "terminated")),
+            interrupted, fleet("active", later), "running (recovering)"),
+        Arguments.of("interrupted, its fleet modified to on demand", List.of(), interrupted,
+            fleet("modifying", later), "running (recovering)"),
+        Arguments.of("interrupted, the fleet's ValidUntil passed", List.of(), interrupted,
+            fleet("active", NOW.minusSeconds(1)), "interrupted"),
+        Arguments.of("interrupted, the fleet deleted", List.of(), interrupted, null, "interrupted"),
+        Arguments.of("the replacement at work", List.of(listed("i-00000002", "pending")), interrupted,
+            fleet("active", later), "running"),
+        Arguments.of("no instance started yet", List.of(), null, fleet("submitted", later), "running (recovering)"),
+        Arguments.of("ended, its fleet left active (leaked)", List.of(),
+            stored(status("i-00000001", 143, "spot-interruption", 1), status("i-00000002", 0, "exited", 2)),
+            fleet("active", later), "succeeded"),
+        Arguments.of("gave up", List.of(), stored(status("i-00000001", 143, "spot-interruption", 1),
+            status("i-00000002", 75, "gave-up", 2)), fleet("active", later), "gave up"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource
+  void stateOfARecoveringRun(String name, List<ListedInstance> listed, StoredRun stored, RunFleet fleet,
+      String state) {
+    Run run = Runs.of("demo", LAYOUT, RUN, listed, stored, fleet == null ? List.of() : List.of(fleet), NOW);
+
+    assertThat(run.stateLabel()).isEqualTo(state);
+    assertThat(run.fleetIds()).hasSize(fleet == null ? 0 : 1);
+  }
+
+  /**
+   * Two attempts: the first interrupted, the second (EC2 Fleet's replacement) exited 0. The results
+   * are as the instance side writes them (RECOVERY.md); attempts count the instances over time.
+   */
+  @Test
+  void aRecoveredRunHasTwoAttemptsOneRecoveryAndItsLastAttemptsEnd() {
+    Run run = Runs.of("demo", LAYOUT, RUN, List.of(), stored(status("i-00000001", 143, "spot-interruption", 1),
+        status("i-00000002", 0, "exited", 2)), List.of(), NOW);
+
+    assertThat(run.attempts()).isEqualTo(2);
+    assertThat(run.recoveries()).isEqualTo(1);
+    assertThat(run.lastAttempt()).extracting(RunInstance::instanceId).containsExactly("i-00000002");
+    assertThat(run.stateLabel()).isEqualTo("succeeded");
+    assertThat(run.exitCode()).isZero();
+  }
+
+  /** The instance that found the attempts used up ran no job: it is not an attempt of its own. */
+  @Test
+  void anInstanceThatGaveUpIsNoAttempt() {
+    Run run = Runs.of("demo", LAYOUT, RUN, List.of(), stored(status("i-00000001", 143, "spot-interruption", 1),
+        status("i-00000002", 143, "spot-interruption", 2), status("i-00000003", 75, "gave-up", 3)), List.of(), NOW);
+
+    assertThat(run.stateLabel()).isEqualTo("gave up");
+    assertThat(run.attemptsMade()).isEqualTo(2);
+    assertThat(run.recoveries()).isEqualTo(1);
+  }
+
+  /** A run EC2 Fleet keeps but has not yet started an instance of is listed, running. */
+  @Test
+  void aFleetAloneIsARun() {
+    List<Run> runs = Runs.assemble("demo", LAYOUT, List.of(), List.of(), List.of(fleet("active",
+        NOW.plus(Duration.ofHours(1)))), NOW);
+
+    assertThat(runs).singleElement().satisfies(r -> {
+      assertThat(r.id()).isEqualTo(RUN);
+      assertThat(r.stateLabel()).isEqualTo("running (recovering)");
+      assertThat(r.fleetIds()).containsExactly("fleet-0abc");
+    });
   }
 }

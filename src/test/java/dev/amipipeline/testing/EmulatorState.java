@@ -42,7 +42,7 @@ public final class EmulatorState {
 
   /**
    * The same as a tree: sections {@code images}, {@code snapshots}, {@code volumes}, {@code instances},
-   * {@code parameters} (objects keyed by id), {@code keyPairs}, {@code securityGroups},
+   * {@code parameters}, {@code fleets} (objects keyed by id), {@code keyPairs}, {@code securityGroups},
    * {@code launchTemplates} (sorted arrays).
    */
   public static ObjectNode tree(MotoServer moto) {
@@ -74,6 +74,8 @@ public final class EmulatorState {
     state.put("launchTemplates", ec2.describeLaunchTemplates().launchTemplates().stream()
         .map(t -> t.launchTemplateId() + " " + t.launchTemplateName() + " latest v" + t.latestVersionNumber()
             + " default v" + t.defaultVersionNumber()).sorted().toList());
+    state.put("fleets", byId(ec2.describeFleetsPaginator().fleets().stream()
+        .map(f -> Map.of("id", f.fleetId(), "state", f.fleetStateAsString(), "tags", tags(f.tags())))));
     state.put("parameters", byId(ssm.describeParametersPaginator().stream().flatMap(page -> page.parameters().stream())
         .map(p -> parameter(ssm, p))));
     try {
