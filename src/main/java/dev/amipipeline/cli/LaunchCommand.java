@@ -2,13 +2,12 @@ package dev.amipipeline.cli;
 
 import dev.amipipeline.launch.Launch;
 import dev.amipipeline.launch.LaunchOptions;
-import dev.amipipeline.launch.LaunchReport;
 import dev.amipipeline.launch.LaunchRequest;
 import dev.amipipeline.launch.Placement;
 import dev.amipipeline.local.LocalLaunch;
 import dev.amipipeline.local.LocalPaths;
 import dev.amipipeline.project.Project;
-import java.io.PrintWriter;
+import dev.amipipeline.runs.AttemptsFollower;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,11 +46,9 @@ import picocli.CommandLine.Spec;
         "  ami launch --gpus 24GB+:1 --list --spot   # one GPU of 24 GB or more",
         "  ami launch --project demo --local --follow  # boot it on this machine (emulator)",
         "",
-        "With --local (against a local emulator, as root) the instance the emulator",
-        "launched boots for real on this machine: the image 'ami bake --local-root'",
-        "kept, under systemd-nspawn behind an overlay, with a metadata service on",
-        "127.0.0.1. Its first-boot unit runs the job, ships the log to the emulator's S3",
-        "and powers off; the command prints the log and exits with the job's code.",
+        "With --local (a local emulator, as root) the instance boots on this machine from",
+        "the image 'ami bake --local-root' kept, under systemd-nspawn; its first-boot unit",
+        "runs the job, ships the log to the emulator's S3 and powers off.",
         ""})
 final class LaunchCommand implements Callable<Integer> {
 
@@ -188,28 +185,9 @@ final class LaunchCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     LocalLaunch here = local ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),
         clock) : null;
-    Launch.Outcome outcome = new Launch(global::aws, global.ssmPrefix(), output(), clock, ThreadLocalRandom.current(),
-        here).run(request, p);
+    Launch.Outcome outcome = new Launch(global::aws, global.ssmPrefix(), new LaunchStreams(spec, global), clock,
+        ThreadLocalRandom.current(), here, new AttemptsFollower(global.ssmPrefix(), clock)).run(request, p);
     Printer.print(spec, global, outcome.report());
     return outcome.exitCode();
-  }
-
-  /** Progress and the job's log as {@link JobStreams} has them; the started instances before the log, in text. */
-  private Launch.Output output() {
-    final class LaunchStreams extends JobStreams implements Launch.Output {
-      LaunchStreams() {
-        super(spec, global);
-      }
-
-      @Override
-      public void launched(LaunchReport report) {
-        if (!global.json()) {
-          PrintWriter out = spec.commandLine().getOut();
-          out.println(report.startedText());
-          out.flush();
-        }
-      }
-    }
-    return new LaunchStreams();
   }
 }

@@ -12,12 +12,9 @@ import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
 import dev.amipipeline.results.ResultFolder;
 import dev.amipipeline.results.ResultLayout;
+import dev.amipipeline.results.RunFollower;
 import dev.amipipeline.results.RunId;
 import dev.amipipeline.results.S3JobFiles;
-import dev.amipipeline.runs.FollowedRun;
-import dev.amipipeline.runs.Run;
-import dev.amipipeline.runs.RunLogs;
-import dev.amipipeline.runs.RunsReader;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
@@ -61,21 +58,24 @@ public final class Launch {
   private final Clock clock;
   private final RandomGenerator random;
   private final InstanceHost host;
+  private final RunFollower attempts;
 
   /**
    * @param connect opens the AWS clients, after every check that needs none (bad input never waits
    *     on credentials); they are closed when the launch ends
    * @param random the random part of run ids
    * @param host where {@code --local} boots the instance; null when not asked for
+   * @param attempts follows a recovering run across its attempts ({@code --recover --follow})
    */
   public Launch(Supplier<AwsClients> connect, String ssmPrefix, Output output, Clock clock, RandomGenerator random,
-      InstanceHost host) {
+      InstanceHost host, RunFollower attempts) {
     this.connect = connect;
     this.ssmPrefix = ssmPrefix;
     this.output = output;
     this.clock = clock;
     this.random = random;
     this.host = host;
+    this.attempts = attempts;
   }
 
   /** @param project the request's project, loaded; null only with {@code --list} and no project */
@@ -182,14 +182,9 @@ public final class Launch {
    */
   private Outcome followAcrossAttempts(AwsClients aws, LaunchReport report, Project project, RunId run,
       LaunchRequest request) {
-    RunsReader reader = new RunsReader(aws, ssmPrefix, output::progress);
-    Run started = reader.one(project, run, clock.instant()).orElseThrow(() -> new AmiException.Failed("run " + run
-        + " is not found right after its launch: see 'ami runs --project " + project.name() + "'"));
-    FollowedRun followed = new RunLogs(reader.stored(project), reader.instances(), output, clock)
-        .followAcrossAttempts(() -> reader.one(project, run, clock.instant()).orElse(started), request.pollInterval(),
-            d -> Thread.sleep(d.toMillis()));
-    JobResult last = followed.jobs().isEmpty() ? null : followed.jobs().get(followed.jobs().size() - 1);
-    return last == null ? new Outcome(report, followed.jobExitCode()) : Outcome.followed(report, last);
+    RunFollower.Followed followed = attempts.follow(aws, project, run, request.pollInterval(), output);
+    return followed.lastJob() == null ? new Outcome(report, followed.exitCode())
+        : Outcome.followed(report, followed.lastJob());
   }
 
   /**

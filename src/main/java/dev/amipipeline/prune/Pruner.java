@@ -5,7 +5,7 @@ import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.history.HistoryFile;
 import dev.amipipeline.project.Project;
 import dev.amipipeline.prune.Planner.Retention;
-import dev.amipipeline.runs.RunsReader;
+import dev.amipipeline.results.StoredRuns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.regions.Region;
@@ -123,9 +124,11 @@ public final class Pruner {
    * fleet is still active with none of its instances at work (has the run ended?).
    */
   private InventoryReader.RunResults results(List<Project> projects) {
-    RunsReader runs = new RunsReader(aws, ssmPrefix, progress);
-    Map<String, Project> byName = projects.stream().collect(Collectors.toMap(Project::name, p -> p, (a, b) -> a));
-    return (project, run) -> Optional.ofNullable(byName.get(project)).flatMap(p -> runs.stored(p).end(run));
+    Map<String, StoredRuns> byName = new ConcurrentHashMap<>();
+    Map<String, Project> projectsByName =
+        projects.stream().collect(Collectors.toMap(Project::name, p -> p, (a, b) -> a));
+    return (project, run) -> Optional.ofNullable(projectsByName.get(project))
+        .flatMap(p -> byName.computeIfAbsent(project, name -> StoredRuns.of(aws, ssmPrefix, p, progress)).end(run));
   }
 
   /** Regions in name order, each with the projects baked there (the project's regions, else --region). */

@@ -1,6 +1,7 @@
 package dev.amipipeline.results;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,12 @@ public record RunSummary(String runId, String project, String state, String star
     }
   }
 
+  /**
+   * A complete run.json of a run that ended longer ago than this stands for its exit statuses: none is
+   * read. A run that ended more recently may still get a late upload (a node whose copy was retried).
+   */
+  public static final Duration TRUSTED_AFTER = Duration.ofDays(1);
+
   public RunSummary {
     instances = instances == null ? List.of() : List.copyOf(instances);
   }
@@ -44,6 +51,11 @@ public record RunSummary(String runId, String project, String state, String star
     long last = instances.stream().filter(n -> n.instanceId() != null && n.attempt() != null && n.attempt() == attempts)
         .count();
     return last == nodes;
+  }
+
+  /** Whether it alone tells how run {@code run} ended, so its instances' exit statuses need no reads. */
+  public boolean standsAlone(RunId run, Instant now) {
+    return complete(run) && ended().map(end -> end.isBefore(now.minus(TRUSTED_AFTER))).orElse(false);
   }
 
   public Optional<Instant> ended() {

@@ -7,6 +7,7 @@ import dev.amipipeline.common.WaitReporter;
 import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
 import dev.amipipeline.results.ResultLayout;
+import dev.amipipeline.results.StoredRuns;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

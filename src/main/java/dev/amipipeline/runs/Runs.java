@@ -7,8 +7,8 @@ import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.RunEnd;
 import dev.amipipeline.results.RunId;
 import dev.amipipeline.results.RunSummary;
+import dev.amipipeline.results.StoredRun;
 import dev.amipipeline.results.Timestamps;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,24 +26,12 @@ import java.util.stream.Stream;
  */
 public final class Runs {
 
-  /**
-   * A complete run.json of a run that ended longer ago than this stands for its exit statuses: none is
-   * read. A run that ended more recently may still get a late upload (a node whose copy was retried).
-   */
-  public static final Duration SUMMARY_TRUSTED_AFTER = Duration.ofDays(1);
-
   /** Newest first by start, runs of unknown start last. */
   static final Comparator<Run> NEWEST_FIRST = Comparator
       .comparing(Run::startedAt, Comparator.nullsLast(Comparator.reverseOrder()))
       .thenComparing(r -> r.id().value(), Comparator.reverseOrder());
 
   private Runs() {}
-
-  /** Whether {@code summary} alone tells how run {@code id} ended, so its instances' exit statuses need no reads. */
-  public static boolean summaryIsEnough(RunSummary summary, RunId id, Instant now) {
-    return summary != null && summary.complete(id)
-        && summary.ended().map(end -> end.isBefore(now.minus(SUMMARY_TRUSTED_AFTER))).orElse(false);
-  }
 
   /**
    * Every run of {@code project} found in EC2 or S3, newest first. A folder of the old layout

@@ -4,11 +4,10 @@ import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.leftovers.RunFleet;
 import dev.amipipeline.leftovers.RunFleets;
-import dev.amipipeline.project.ParameterNames;
 import dev.amipipeline.project.Project;
-import dev.amipipeline.project.ProjectParameters;
-import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.RunId;
+import dev.amipipeline.results.StoredRun;
+import dev.amipipeline.results.StoredRuns;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -51,8 +50,7 @@ public final class RunsReader {
   }
 
   private StoredRuns stored(Project project, Consumer<String> notes) {
-    String logUri = new ProjectParameters(aws.ssm(), new ParameterNames(ssmPrefix, project.name())).logUri(project);
-    return new StoredRuns(aws.s3(aws.region()), ResultLayout.of(logUri, project.name()), notes);
+    return StoredRuns.of(aws, ssmPrefix, project, notes);
   }
 
   /**

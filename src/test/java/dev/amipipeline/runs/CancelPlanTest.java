@@ -6,6 +6,7 @@ import dev.amipipeline.leftovers.RunFleet;
 import dev.amipipeline.results.ExitStatus;
 import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.RunId;
+import dev.amipipeline.results.StoredRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -7,6 +7,7 @@ import dev.amipipeline.results.ExitStatus;
 import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.RunId;
 import dev.amipipeline.results.RunSummary;
+import dev.amipipeline.results.StoredRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,10 +114,10 @@ class RunsTest {
             "2026-12-02T10:15:05Z", "2026-12-02T10:20:05Z")));
     Instant ended = Instant.parse("2026-12-02T10:20:05Z");
 
-    assertThat(Runs.summaryIsEnough(summary, RUN, ended.plus(Duration.ofHours(25)))).isTrue();
-    assertThat(Runs.summaryIsEnough(summary, RUN, ended.plus(Duration.ofHours(2)))).as("ended recently").isFalse();
-    assertThat(Runs.summaryIsEnough(new RunSummary(RUN.value(), "demo", "failed", null, "2026-12-02T10:20:05Z", 2, 1,
-        summary.instances()), RUN, Instant.MAX)).as("one node of two").isFalse();
+    assertThat(summary.standsAlone(RUN, ended.plus(Duration.ofHours(25)))).isTrue();
+    assertThat(summary.standsAlone(RUN, ended.plus(Duration.ofHours(2)))).as("ended recently").isFalse();
+    assertThat(new RunSummary(RUN.value(), "demo", "failed", null, "2026-12-02T10:20:05Z", 2, 1,
+        summary.instances()).standsAlone(RUN, Instant.MAX)).as("one node of two").isFalse();
 
     Run run = Runs.of("demo", LAYOUT, RUN, List.of(), new StoredRun(RUN, summary, List.of(), null));
     assertThat(run.stateLabel()).isEqualTo("failed (code 3)");

@@ -1,14 +1,11 @@
-package dev.amipipeline.runs;
+package dev.amipipeline.results;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.Json;
-import dev.amipipeline.results.ExitStatus;
-import dev.amipipeline.results.ResultFolder;
-import dev.amipipeline.results.ResultLayout;
-import dev.amipipeline.results.RunEnd;
-import dev.amipipeline.results.RunId;
-import dev.amipipeline.results.RunSummary;
-import dev.amipipeline.results.S3JobFiles;
+import dev.amipipeline.project.ParameterNames;
+import dev.amipipeline.project.Project;
+import dev.amipipeline.project.ProjectParameters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -49,6 +46,12 @@ public final class StoredRuns {
     this.progress = progress;
   }
 
+  /** The results of {@code project}, where its run configuration in SSM sends them. */
+  public static StoredRuns of(AwsClients aws, String ssmPrefix, Project project, Consumer<String> progress) {
+    String logUri = new ProjectParameters(aws.ssm(), new ParameterNames(ssmPrefix, project.name())).logUri(project);
+    return new StoredRuns(aws.s3(aws.region()), ResultLayout.of(logUri, project.name()), progress);
+  }
+
   public ResultLayout layout() {
     return layout;
   }
@@ -67,7 +70,7 @@ public final class StoredRuns {
 
   /**
    * What S3 holds of one run. A complete run.json of a run that ended over a day ago is all that is
-   * read ({@link Runs#summaryIsEnough}); otherwise the run's folder is listed and each instance's exit
+   * read ({@link RunSummary#standsAlone}); otherwise the run's folder is listed and each instance's exit
    * status read. A folder of the old layout whose newest file is older than {@code notBefore} is only
    * listed (it is left out anyway).
    *
@@ -77,7 +80,7 @@ public final class StoredRuns {
     RunSummary summary = null;
     if (!id.isInstanceId()) {
       summary = summary(layout.run(id)).orElse(null);
-      if (Runs.summaryIsEnough(summary, id, now)) {
+      if (summary != null && summary.standsAlone(id, now)) {
         return new StoredRun(id, summary, List.of(), null);
       }
     }

@@ -1,9 +1,5 @@
-package dev.amipipeline.runs;
+package dev.amipipeline.results;
 
-import dev.amipipeline.results.ExitStatus;
-import dev.amipipeline.results.ResultFolder;
-import dev.amipipeline.results.RunId;
-import dev.amipipeline.results.RunSummary;
 import java.time.Instant;
 import java.util.List;
 
