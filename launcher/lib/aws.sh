@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# AWS from the instance: SSM reads (curl signs them itself when it can, else the AWS CLI), S3
-# reads, and S3 uploads and downloads retried with backoff until a deadline. Sourced by first-boot
+# AWS from the instance: SSM reads and EC2 queries (curl signs them itself when it can, else the
+# AWS CLI), S3 reads, and S3 uploads and downloads retried with backoff until a deadline. Sourced by first-boot
 # (and the bats tests), never run.
 #
 # Every S3 call keeps what the AWS CLI says: its exit code and each line it writes on stderr go
@@ -114,6 +114,29 @@ signing_config() {
   printf 'user = "%s:%s"\n' "$access_key" "$secret_key"
   if [[ -n "$session_token" ]]; then
     printf 'header = "x-amz-security-token: %s"\n' "$session_token"
+  fi
+}
+
+# ec2_query_signed OUT ACTION [NAME=VALUE...]: an EC2 Query API call that curl signs itself (as
+# ssm_value does: no AWS CLI to start), its XML answer into OUT. curl tries again after a throttled
+# answer (503). Returns 1 with EC2's error code and message (or curl's words) in $scratch/aws.err.
+ec2_query_signed() {
+  local out="$1" action="$2" endpoint code param form=()
+  shift 2
+  load_credentials || return 1
+  endpoint="${AWS_ENDPOINT_URL_EC2:-${AWS_ENDPOINT_URL:-https://ec2.$region.amazonaws.com}}"
+  for param in "Action=$action" Version=2016-11-15 "$@"; do
+    form+=(--data-urlencode "$param")
+  done
+  code="$(curl -sS -o "$out" -w '%{http_code}' --connect-timeout 10 --max-time 60 --retry 3 --retry-delay 1 \
+    --aws-sigv4 "aws:amz:$region:ec2" --config - "${form[@]}" "${endpoint%/}/" 2>"$scratch/aws.err" \
+    <<<"$(signing_config)")" || code=000
+  if [[ "$code" != 200 ]]; then
+    # Errors come as <Response><Errors><Error><Code>…</Code><Message>…</Message>.
+    tr -d '\n' <"$out" 2>/dev/null | sed -n 's|.*<Code>\(.*\)</Code>.*<Message>\(.*\)</Message>.*|\1: \2|p' \
+      >>"$scratch/aws.err"
+    [[ -s "$scratch/aws.err" ]] || echo "HTTP $code" >>"$scratch/aws.err"
+    return 1
   fi
 }
 

@@ -58,25 +58,40 @@ ec2_call() {
 # --- GPUs ---
 
 # gpus_of DESCRIBE_INSTANCE_TYPES: the GPUs of the (first) instance type in a DescribeInstanceTypes
-# answer: the counts of its GpuInfo summed; 0 without GpuInfo.
+# answer as the AWS CLI prints it (JSON): the counts of its GpuInfo summed; 0 without GpuInfo.
 gpus_of() {
   jq '[.InstanceTypes[0].GpuInfo.Gpus[]?.Count // 0] | add // 0' <<<"$1"
 }
 
-# find_gpus: sets gpus_per_node from the instance type's GpuInfo; 0, logged, when the type is
-# unknown or the lookup fails.
+# gpus_in_xml FILE: the same from the API's own answer (XML: gpuInfo, its gpus, each item's count).
+gpus_in_xml() {
+  tr -d '\n' <"$1" | sed -n 's|.*<gpuInfo>\(.*\)</gpuInfo>.*|\1|p' | { grep -o '<count>[0-9]*</count>' || true; } |
+    tr -dc '0-9\n' | awk '{ gpus += $1 } END { print gpus + 0 }'
+}
+
+# find_gpus: sets gpus_per_node from the instance type's GpuInfo (DescribeInstanceTypes, signed by
+# curl when it can: it runs beside the checkout, and starting the AWS CLI takes a second); 0,
+# logged, when the type is unknown or the lookup fails.
 find_gpus() {
   gpus_per_node=0
   if [[ "$instance_type" == unknown ]]; then
     log "the instance type is unknown: AMI_GPUS_PER_NODE=0"
     return 0
   fi
-  if ! ec2_call "looking up the GPUs of $instance_type" "$scratch/instance-type.json" \
+  if curl_signs; then
+    if ! ec2_query_signed "$scratch/instance-type.xml" DescribeInstanceTypes "InstanceType.1=$instance_type"; then
+      log "looking up the GPUs of $instance_type failed: $(last_line "$scratch/aws.err")"
+      log "AMI_GPUS_PER_NODE=0: the GPUs of $instance_type are not known"
+      return 0
+    fi
+    gpus_per_node="$(gpus_in_xml "$scratch/instance-type.xml")"
+  elif ec2_call "looking up the GPUs of $instance_type" "$scratch/instance-type.json" \
     describe-instance-types --instance-types "$instance_type" --output json; then
+    gpus_per_node="$(gpus_of "$(cat "$scratch/instance-type.json")")"
+  else
     log "AMI_GPUS_PER_NODE=0: the GPUs of $instance_type are not known"
     return 0
   fi
-  gpus_per_node="$(gpus_of "$(cat "$scratch/instance-type.json")")" || gpus_per_node=0
   log "$instance_type has $gpus_per_node GPUs (AMI_GPUS_PER_NODE)"
 }
 

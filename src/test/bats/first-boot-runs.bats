@@ -217,7 +217,20 @@ NODES
   [ "$(gpus_of '{"InstanceTypes": []}')" = 0 ]
 }
 
-@test "find_gpus: from DescribeInstanceTypes (the emulator's catalogue); 0, and why, when unknown or the call fails" {
+@test "gpus_in_xml: the same from the API's XML answer; a disk's count is no GPU" {
+  printf '%s' '<DescribeInstanceTypesResponse><instanceTypeSet><item><instanceType>g4dn.12xlarge</instanceType>
+<instanceStorageInfo><disks><item><sizeInGB>900</sizeInGB><count>1</count></item></disks></instanceStorageInfo>
+<gpuInfo><gpus><item><name>T4</name><count>4</count><logicalGpuCount>4</logicalGpuCount><memoryInfo><sizeInMiB>16384</sizeInMiB></memoryInfo></item>
+<item><name>X</name><count>2</count></item></gpus><totalGpuMemoryInMiB>65536</totalGpuMemoryInMiB></gpuInfo></item></instanceTypeSet></DescribeInstanceTypesResponse>' \
+    >"$scratch/answer.xml"
+  [ "$(gpus_in_xml "$scratch/answer.xml")" = 6 ]
+  printf '<DescribeInstanceTypesResponse><instanceTypeSet><item><instanceType>t3.micro</instanceType><instanceStorageInfo><disks><item><count>1</count></item></disks></instanceStorageInfo></item></instanceTypeSet></DescribeInstanceTypesResponse>' \
+    >"$scratch/answer.xml"
+  [ "$(gpus_in_xml "$scratch/answer.xml")" = 0 ]
+}
+
+@test "find_gpus: from DescribeInstanceTypes (the emulator's catalogue), signed by curl; 0, and why, when unknown or the call fails" {
+  spy aws
   instance_type=g4dn.12xlarge
   find_gpus
   [ "$gpus_per_node" = 4 ]
@@ -226,17 +239,39 @@ NODES
   instance_type=t3.micro
   find_gpus
   [ "$gpus_per_node" = 0 ]
+  [ ! -s "$CALLS" ]
 
   instance_type=no.such-type
   find_gpus
   [ "$gpus_per_node" = 0 ]
-  grep -q "first-boot: looking up the GPUs of no.such-type failed (exit code 25[45]): An error occurred (InvalidInstanceType)" "$boot_log"
+  grep -q "first-boot: looking up the GPUs of no.such-type failed: InvalidInstanceType: The following supplied instance types do not exist: \[no.such-type\]" "$boot_log"
   grep -q "first-boot: AMI_GPUS_PER_NODE=0: the GPUs of no.such-type are not known" "$boot_log"
 
   instance_type=unknown
   find_gpus
   [ "$gpus_per_node" = 0 ]
   grep -q "first-boot: the instance type is unknown: AMI_GPUS_PER_NODE=0" "$boot_log"
+}
+
+@test "find_gpus: a curl that cannot sign falls back to the AWS CLI, with the same counts and errors" {
+  # An old curl (before 7.75): this one hides --aws-sigv4 from its help and otherwise is the real curl.
+  real_curl="$(command -v curl)"
+  fake curl <<FAKE
+#!/usr/bin/env bash
+if [[ "\$*" == *--help* ]]; then "$real_curl" "\$@" | grep -v -- --aws-sigv4; exit 0; fi
+exec "$real_curl" "\$@"
+FAKE
+  spy aws
+
+  instance_type=g4dn.12xlarge
+  find_gpus
+  [ "$gpus_per_node" = 4 ]
+  grep -q "^aws .* ec2 describe-instance-types --instance-types g4dn.12xlarge --output json" "$CALLS"
+
+  instance_type=no.such-type
+  find_gpus
+  [ "$gpus_per_node" = 0 ]
+  grep -q "first-boot: looking up the GPUs of no.such-type failed (exit code 25[45]): An error occurred (InvalidInstanceType)" "$boot_log"
 }
 
 # --- EC2 calls ---
