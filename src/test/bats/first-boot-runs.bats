@@ -470,6 +470,14 @@ FAKE
   [ -z "$(earlier_instances "" i-0test 1)" ]
 }
 
+# recovering_run BUCKET: this instance in a recovering run whose results go to a new BUCKET.
+recovering_run() {
+  aws s3 mb "s3://$1" >/dev/null
+  run_uri="s3://$1/runs/demo/$run_id/"
+  log_destination="${run_uri}i-0test/"
+  recovering=true
+}
+
 # put_status INSTANCE REASON ATTEMPT: the instance's exit-status.json under the run's folder.
 put_status() {
   printf '{"exitCode": 143, "reason": "%s", "attempt": %s, "instanceId": "%s"}' "$2" "$3" "$1" |
@@ -477,10 +485,7 @@ put_status() {
 }
 
 @test "count_attempt of a recovering run: waits for the exit status of an earlier attempt's instance, then counts it" {
-  aws s3 mb s3://runs-wait >/dev/null
-  run_uri="s3://runs-wait/runs/demo/$run_id/"
-  log_destination="${run_uri}i-0test/"
-  recovering=true
+  recovering_run runs-wait
   put_status i-0first spot-interruption 1
   fake_ec2
   fake_clock
@@ -505,10 +510,7 @@ put_status() {
 @test "count_attempt of a recovering run: an exit status that never comes is waited for EARLIER_ATTEMPTS_WAIT_SECONDS at most" {
   # 300 s on an instance; 20 here, so the run's folder is read 5 times, not 61.
   EARLIER_ATTEMPTS_WAIT_SECONDS=20
-  aws s3 mb s3://runs-never >/dev/null
-  run_uri="s3://runs-never/runs/demo/$run_id/"
-  log_destination="${run_uri}i-0test/"
-  recovering=true
+  recovering_run runs-never
   fake_ec2
   fake_clock
   printf 'i-0test\trunning\ni-0lost\tterminated\n' | answer describe-instances
@@ -521,10 +523,7 @@ put_status() {
 }
 
 @test "count_attempt of a recovering run: a run that has already ended says why, without waiting" {
-  aws s3 mb s3://runs-ended >/dev/null
-  run_uri="s3://runs-ended/runs/demo/$run_id/"
-  log_destination="${run_uri}i-0test/"
-  recovering=true
+  recovering_run runs-ended
   put_status i-0first spot-interruption 1
   echo '{"runId": "x", "state": "cancelled"}' | aws s3 cp - "${run_uri}run.json" >/dev/null
   fake_ec2
