@@ -2,7 +2,8 @@
 # EC2 from the instance: the instance type's GPUs, the run's instances (the nodes of a multi-node
 # run, the instances of earlier attempts) and the run's fleet (deleted when a recovering run ends,
 # switched to on-demand after a spot notice). The decisions are pure functions (text in, text out);
-# the calls go through ec2_call. Sourced by first-boot (and the bats tests), never run.
+# the calls go through ec2_call (the GPU lookup through curl when it can sign). Sourced by
+# first-boot (and the bats tests), never run.
 
 # Process-wide state, set by first-boot (or a test) before any function here runs: the instance, its
 # run, how many nodes the run has, this instance's private IPv4; what the last AWS CLI call said
