@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# AWS from the instance: SSM reads (curl signs them itself when it can, else the AWS CLI), S3
-# reads, and S3 uploads and downloads retried with backoff until a deadline. Sourced by first-boot
+# AWS from the instance: SSM reads and EC2 queries (curl signs them itself when it can, else the
+# AWS CLI), S3 reads, and S3 uploads and downloads retried with backoff until a deadline. Sourced by first-boot
 # (and the bats tests), never run.
 #
 # Every S3 call keeps what the AWS CLI says: its exit code and each line it writes on stderr go
@@ -25,15 +25,15 @@ declare -g region scratch
 declare -g upload_deadline=0
 # What the last captured AWS CLI call wrote on stderr (capture fills it).
 declare -g aws_output=""
-# The run's exit statuses (run_exit_statuses fills it).
-declare -g run_statuses=""
+# The run's exit statuses and its run.json ("" when there is none; run_exit_statuses fills both).
+declare -g run_statuses="" run_json=""
 # Filled on first use: whether curl can sign, and the credentials to sign with.
 declare -g curl_sigv4="" access_key="" secret_key="" session_token=""
 
 # AWS_ENDPOINT_URL is passed as --endpoint-url too: AWS CLIs older than 2.13 / 1.29 (Debian 12
 # packages 2.9) ignore the variable and would call AWS itself.
-# transfer sets aws_time_limit (bash's dynamic scope reaches in here) so that one call that hangs
-# cannot outlast its deadline.
+# transfer and ec2_call set aws_time_limit (bash's dynamic scope reaches in here) so that one call
+# that hangs cannot outlast its deadline.
 aws_cli() {
   local limit=()
   if [[ -n "${aws_time_limit:-}" ]]; then
@@ -117,6 +117,29 @@ signing_config() {
   fi
 }
 
+# ec2_query_signed OUT ACTION [NAME=VALUE...]: an EC2 Query API call that curl signs itself (as
+# ssm_value does: no AWS CLI to start), its XML answer into OUT. curl tries again after a throttled
+# answer (503). Returns 1 with EC2's error code and message (or curl's words) in $scratch/aws.err.
+ec2_query_signed() {
+  local out="$1" action="$2" endpoint code param form=()
+  shift 2
+  load_credentials || return 1
+  endpoint="${AWS_ENDPOINT_URL_EC2:-${AWS_ENDPOINT_URL:-https://ec2.$region.amazonaws.com}}"
+  for param in "Action=$action" Version=2016-11-15 "$@"; do
+    form+=(--data-urlencode "$param")
+  done
+  code="$(curl -sS -o "$out" -w '%{http_code}' --connect-timeout 10 --max-time 60 --retry 3 --retry-delay 1 \
+    --aws-sigv4 "aws:amz:$region:ec2" --config - "${form[@]}" "${endpoint%/}/" 2>"$scratch/aws.err" \
+    <<<"$(signing_config)")" || code=000
+  if [[ "$code" != 200 ]]; then
+    # Errors come as <Response><Errors><Error><Code>…</Code><Message>…</Message>.
+    tr -d '\n' <"$out" 2>/dev/null | sed -n 's|.*<Code>\(.*\)</Code>.*<Message>\(.*\)</Message>.*|\1: \2|p' \
+      >>"$scratch/aws.err"
+    [[ -s "$scratch/aws.err" ]] || echo "HTTP $code" >>"$scratch/aws.err"
+    return 1
+  fi
+}
+
 # --- S3 ---
 
 # copy_logs DIR DEST: every file of DIR but exit-status.json to the S3 prefix DEST (ending in /),
@@ -186,7 +209,7 @@ download() {
 }
 
 transfer() {
-  local verb="$1" what="$2" where="$3" try=1 delay=1 code now aws_time_limit failed done_as
+  local verb="$1" what="$2" where="$3" try=1 delay=1 code aws_time_limit failed done_as
   shift 3
   if [[ "$verb" == upload ]]; then
     failed="upload of $what to $where failed"
@@ -196,11 +219,7 @@ transfer() {
     done_as="downloaded $what from $where"
   fi
   while :; do
-    aws_time_limit=""
-    now="$(now_seconds)"
-    if ((upload_deadline > 0)); then
-      aws_time_limit=$((upload_deadline - now > MIN_TRY_SECONDS ? upload_deadline - now : MIN_TRY_SECONDS))
-    fi
+    set_try_time_limit
     code=0
     capture /dev/null "$@" || code=$?
     case "$code" in
@@ -214,16 +233,34 @@ transfer() {
         return 0
         ;;
     esac
-    now="$(now_seconds)"
-    if ((now + delay > upload_deadline)); then
-      log_output "$failed (try $try, $(describe_exit "$code"); no time left to try again)"
-      return 1
-    fi
-    log_output "$failed (try $try, $(describe_exit "$code"); trying again in ${delay}s)"
-    sleep "$delay"
+    next_try_or_give_up "$failed" "$try" "$delay" "$code" || return 1
     delay=$((delay * 2 > RETRY_CAP_SECONDS ? RETRY_CAP_SECONDS : delay * 2))
     ((try += 1))
   done
+}
+
+# set_try_time_limit: sets the caller's aws_time_limit (bash's dynamic scope) so that one call
+# cannot outlast upload_deadline by more than MIN_TRY_SECONDS; none without a deadline.
+set_try_time_limit() {
+  local now
+  aws_time_limit=""
+  if ((upload_deadline > 0)); then
+    now="$(now_seconds)"
+    aws_time_limit=$((upload_deadline - now > MIN_TRY_SECONDS ? upload_deadline - now : MIN_TRY_SECONDS))
+  fi
+}
+
+# next_try_or_give_up FAILED TRY DELAY CODE: after try TRY of a call failed with exit code CODE,
+# logs FAILED with the AWS CLI's words; returns 1 when a try DELAY seconds from now would start
+# after upload_deadline, else sleeps DELAY seconds.
+next_try_or_give_up() {
+  local failed="$1" try="$2" delay="$3" code="$4"
+  if (($(now_seconds) + delay > upload_deadline)); then
+    log_output "$failed (try $try, $(describe_exit "$code"); no time left to try again)"
+    return 1
+  fi
+  log_output "$failed (try $try, $(describe_exit "$code"); trying again in ${delay}s)"
+  sleep "$delay"
 }
 
 # set_upload_deadline SECONDS: uploads end at the latest SECONDS from now; an earlier deadline
@@ -247,15 +284,16 @@ s3_key() {
 }
 
 # run_exit_statuses RUN_PREFIX: sets run_statuses to the exit-status.json of every instance of the
-# run (the objects <run>/<instance-id>/exit-status.json), as one JSON array; each gets "key". One
-# AWS CLI call lists the run's folder and fetches them all. Returns 1, the AWS CLI's words logged,
-# when they cannot be listed or read.
+# run (the objects <run>/<instance-id>/exit-status.json), as one JSON array; each gets "key"; and
+# run_json to the run's run.json. One AWS CLI call lists the run's folder and fetches them all.
+# Returns 1, the AWS CLI's words logged, when they cannot be listed or read.
 run_exit_statuses() {
   local uri="$1" dir="$scratch/statuses" code=0 file key status statuses=()
   run_statuses=""
+  run_json=""
   rm -rf "$dir"
   capture /dev/null aws_cli s3 cp --no-progress --recursive --exclude '*' --include 'i-*/exit-status.json' \
-    "$uri" "$dir/" || code=$?
+    --include run.json "$uri" "$dir/" || code=$?
   if ((code != 0 && code != 2)); then
     log_output "reading the exit statuses under $uri failed ($(describe_exit "$code"))"
     return 1
@@ -272,6 +310,10 @@ run_exit_statuses() {
   done
   # shellcheck disable=SC2034 # read by first-boot and finish
   run_statuses="$(printf '%s\n' "${statuses[@]}" | jq -cs .)"
+  if [[ -f "$dir/run.json" ]]; then
+    # shellcheck disable=SC2034 # read by first-boot
+    run_json="$(cat "$dir/run.json")"
+  fi
 }
 
 # sync_once [--quiet] WHAT DEST COMMAND...: one try of a copy made while the job runs (the next

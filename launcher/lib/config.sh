@@ -63,6 +63,15 @@ config_seconds() {
   printf '%s\n' "$seconds"
 }
 
+# config_nodes_wait_seconds CONFIG: how long the nodes of a multi-node run wait for each other
+# (nodes.waitSeconds, default 600). Returns 1 when it is not a whole number of seconds ≥ 0.
+config_nodes_wait_seconds() {
+  local seconds
+  seconds="$(jq -r '(.nodes.waitSeconds // 600) | tostring' <<<"$1" 2>/dev/null)" || return 1
+  [[ "$seconds" =~ ^[0-9]+$ ]] || return 1
+  printf '%s\n' "$seconds"
+}
+
 # config_checkpoint CONFIG LOG_URI: the checkpoint settings, one a line: the folder, the S3 URI its
 # copies go under (default LOG_URI) and the seconds between syncs (default 300; 0: only at the
 # end). Prints nothing when the run configuration has no checkpoint; returns 1 with the reason on

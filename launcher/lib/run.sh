@@ -1,13 +1,42 @@
 # shellcheck shell=bash
 # The run an instance belongs to, seen from its results in S3: the attempt number (how many times
-# a spot interruption has ended an attempt before) and run.json, the summary of a run that has
-# ended. Text in, text out: the exit statuses come as one JSON array (run_exit_statuses in aws.sh
-# reads them). Sourced by first-boot (and the bats tests), never run.
+# a spot interruption has ended an attempt before), whether a recovering run has already ended or
+# used up its attempts, and run.json, the summary of a run that has ended. Text in, text out: the
+# exit statuses come as one JSON array (run_exit_statuses in aws.sh reads them). Sourced by
+# first-boot (and the bats tests), never run.
 
 # attempt_number STATUSES: 1 + the number of exit statuses whose reason is spot-interruption (each
 # one a recovery).
 attempt_number() {
   jq -r '1 + ([.[] | select(.reason == "spot-interruption")] | length)' <<<"$1"
+}
+
+# run_end STATUSES RUN_JSON: why the run has already ended, in one line, when it has: it has a
+# run.json (written only when a run ends), or an instance of its last attempt ended for another
+# reason than a spot interruption. Returns 1, printing nothing, while the run goes on.
+run_end() {
+  local why
+  why="$(jq -rn --argjson statuses "$1" --arg summary "$2" '
+    ($summary | try fromjson catch null) as $run
+    | if ($run | type) == "object" and ($run.state // "") != "" then "its run.json says \($run.state)"
+      else ($statuses | map(.attempt // 1) | max) as $last
+        | [$statuses[] | select((.attempt // 1) == $last and .reason != "spot-interruption")] | first
+        | if . == null then empty
+          else "instance \(.instanceId) of attempt \($last) ended it: \(.reason)" end
+      end')" || return 1
+  [[ -n "$why" ]] || return 1
+  printf '%s\n' "$why"
+}
+
+# out_of_attempts ATTEMPT MAX_ATTEMPTS: true when the attempt is past the run's attempts.
+out_of_attempts() {
+  (($1 > $2))
+}
+
+# on_demand_due ATTEMPT ON_DEMAND_AFTER: true when the attempt after this one is to run on demand
+# (this attempt's number is at least ON_DEMAND_AFTER; empty: never).
+on_demand_due() {
+  [[ -n "$2" ]] && (($1 >= $2))
 }
 
 # ends_run REASON RECOVERING: true when an attempt that ended so ends its run: any end but a spot

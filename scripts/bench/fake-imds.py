@@ -4,12 +4,12 @@ launcher's bats tests).
 
 A token only by PUT /latest/api/token with the TTL header; every other request needs a live one
 (401 otherwise). Serves user-data (404 without --user-data), instance id, AMI id, region, instance
-type and the instance tags given with --tag (tags/instance: their keys, one a line; 404 without
+type, private IPv4 (local-ipv4; 404 without --local-ipv4) and the instance tags given with --tag (tags/instance: their keys, one a line; 404 without
 any, as for an instance launched without instance tags in its metadata); spot/instance-action is
 404 unless --spot-file names a file that exists, whose content is then the notice.
 
     fake-imds.py --port-file F [--user-data 'AMI_PROJECT=bench'] --instance-id i-… --ami-id ami-…
-                 [--region R] [--instance-type T] [--tag KEY=VALUE]... [--token-seconds S]
+                 [--region R] [--instance-type T] [--local-ipv4 IP] [--tag KEY=VALUE]... [--token-seconds S]
                  [--spot-file F] [--request-log F]
 
 --token-seconds caps a token's life (as if its TTL ran out sooner); --request-log gets one line per
@@ -33,6 +33,7 @@ def main():
     p.add_argument("--ami-id", required=True)
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--instance-type", default="t3.micro")
+    p.add_argument("--local-ipv4")
     p.add_argument("--tag", action="append", default=[], help="an instance tag, KEY=VALUE")
     p.add_argument("--token-seconds", type=float, default=21600)
     p.add_argument("--spot-file")
@@ -46,6 +47,7 @@ def main():
         "/latest/meta-data/ami-id": args.ami_id,
         "/latest/meta-data/placement/region": args.region,
         "/latest/meta-data/instance-type": args.instance_type,
+        "/latest/meta-data/local-ipv4": args.local_ipv4,
     }
     tags = dict(t.split("=", 1) for t in args.tag)
     if tags:

@@ -102,14 +102,16 @@ teardown() {
 
 # --- the run: its id, the attempt, run.json ---
 
-@test "read_instance_identity: the run id from the instance tag, the instance type, the node count" {
-  start_imds --instance-type g5.xlarge --tag ami-pipeline:run=demo-20261202-101500-3fa9 --tag ami-pipeline:nodes=2
+@test "read_instance_identity: the run id from the instance tag, the instance type and address, the node count" {
+  start_imds --instance-type g5.xlarge --local-ipv4 10.0.3.7 --tag ami-pipeline:run=demo-20261202-101500-3fa9 \
+    --tag ami-pipeline:nodes=2
   imds_new_token
 
   read_instance_identity
 
   [ "$run_id" = demo-20261202-101500-3fa9 ]
   [ "$instance_type" = g5.xlarge ]
+  [ "$local_ipv4" = 10.0.3.7 ]
   [ "$nodes" = 2 ]
   [ "$recovering" = false ]
   grep -q "first-boot: run demo-20261202-101500-3fa9 (instance tag ami-pipeline:run)" "$boot_log"
@@ -165,7 +167,7 @@ put_status() {
   grep -q "s3://runs-bucket/runs/demo/$run_id/i-0eee/exit-status.json is not a JSON object; left out" "$boot_log"
 }
 
-@test "start_counting_attempts: counts beside the checkout; a setup that fails meanwhile records the counted attempt" {
+@test "start_lookups: counts beside the checkout; a setup that fails meanwhile records the counted attempt" {
   aws s3 mb s3://runs-bucket-2 >/dev/null
   run_id=demo-20261202-111500-3fa9
   run_uri="s3://runs-bucket-2/runs/demo/$run_id/"
@@ -173,7 +175,7 @@ put_status() {
   put_status i-0fff/exit-status.json spot-interruption 1
   terminate_on_exit=false
 
-  start_counting_attempts
+  start_lookups
   [ "$attempt" -eq 1 ]
   run -1 setup_failed "the run configuration has no command"
 

@@ -49,6 +49,7 @@ public final class MetadataService implements AutoCloseable {
   private volatile String role;
   private volatile String roleCredentials;
   private volatile String instanceType;
+  private volatile String localIpv4;
   /** Instance tags in the order they were first set. */
   private final Map<String, String> tags = Collections.synchronizedMap(new LinkedHashMap<>());
   private final String instanceId;
@@ -115,6 +116,11 @@ public final class MetadataService implements AutoCloseable {
     this.instanceType = type;
   }
 
+  /** The instance's private IPv4 at meta-data/local-ipv4; null (the default): 404. */
+  public void localIpv4(String address) {
+    this.localIpv4 = address;
+  }
+
   /**
    * Sets an instance tag, or removes it when {@code value} is null: from the next request on,
    * tags/instance lists its key and tags/instance/KEY answers its value (404 once it is gone).
@@ -164,6 +170,7 @@ public final class MetadataService implements AutoCloseable {
         case "/latest/meta-data/placement/region" -> region;
         case "/latest/meta-data/ami-id" -> amiId;
         case "/latest/meta-data/instance-type" -> instanceType;
+        case "/latest/meta-data/local-ipv4" -> localIpv4;
         case TAGS_PATH, TAGS_PATH + "/" -> tagKeys();
         case "/latest/meta-data/spot/instance-action" -> spotNotice.getAsBoolean() ? servedNotice() : null;
         case "/latest/meta-data/iam/security-credentials/" -> role;

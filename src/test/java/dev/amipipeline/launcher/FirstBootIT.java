@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
 import dev.amipipeline.common.Json;
+import dev.amipipeline.launch.Bakes;
 import dev.amipipeline.local.MetadataService;
 import dev.amipipeline.project.RunConfig;
+import dev.amipipeline.testing.Cli;
 import dev.amipipeline.testing.FaultProxy;
 import dev.amipipeline.testing.MotoExtension;
 import dev.amipipeline.testing.MotoServer;
@@ -21,10 +23,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -40,6 +45,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.waiters.S3Waiter;
@@ -66,6 +72,7 @@ class FirstBootIT {
   static final String RUN = "runs/" + PROJECT + "/" + RUN_ID + "/";
   static final String RESULTS = RUN + INSTANCE_ID + "/";
   static final String USER_DATA = "AMI_PROJECT=" + PROJECT + "\n";
+  static final String PRIVATE_IP = "10.0.0.5";
 
   /** exit-status.json exactly as the contract has it: read strictly, so an extra field fails. */
   record ExitStatus(int exitCode, String reason, String startedAt, String endedAt, String instanceId, String amiId,
@@ -113,7 +120,18 @@ class FirstBootIT {
     MetadataService imds = MetadataService.start(instanceId, MotoServer.REGION, AMI_ID);
     imds.userData(USER_DATA);
     imds.instanceType("t3.micro");
+    imds.localIpv4(PRIVATE_IP);
     imds.tag("ami-pipeline:run", RUN_ID);
+    return imds;
+  }
+
+  /** The metadata of an instance moto started: its id, type, private address and tags. */
+  static MetadataService metadataOf(Instance instance) {
+    MetadataService imds = MetadataService.start(instance.instanceId(), MotoServer.REGION, AMI_ID);
+    imds.userData(USER_DATA);
+    imds.instanceType(instance.instanceTypeAsString());
+    imds.localIpv4(instance.privateIpAddress());
+    instance.tags().forEach(t -> imds.tag(t.key(), t.value()));
     return imds;
   }
 
@@ -141,7 +159,8 @@ class FirstBootIT {
     assertThat(status.attempt()).isEqualTo(1);
     assertThat(status.instanceType()).isEqualTo("t3.micro");
     assertThat(Instant.parse(status.endedAt())).isAfterOrEqualTo(Instant.parse(status.startedAt()));
-    assertThat(Files.readString(jobLog())).contains("run " + RUN_ID + ", attempt 1, checkpoints in , gpus 0");
+    assertThat(Files.readString(jobLog())).contains("run " + RUN_ID + ", attempt 1, checkpoints in , gpus 0",
+        "node 0 of 1, master " + PRIVATE_IP + ", nodes " + PRIVATE_IP);
 
     RunSummary summary = runSummary();
     assertThat(summary).isEqualTo(new RunSummary(RUN_ID, PROJECT, "succeeded", status.startedAt(), status.endedAt(), 1,
@@ -156,7 +175,7 @@ class FirstBootIT {
     List<String> steps = result.out().lines().filter(l -> l.contains(" first-boot: ")).toList();
     assertThat(steps).hasSizeGreaterThanOrEqualTo(6)
         .allSatisfy(l -> assertThat(l).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ first-boot: .+"));
-    assertThat(String.join("\n", steps)).contains("project demo", "instance " + INSTANCE_ID + " (t3.micro)",
+    assertThat(String.join("\n", steps)).contains("project demo", "instance " + INSTANCE_ID + " (t3.micro, " + PRIVATE_IP + ")",
         "run " + RUN_ID + " (instance tag ami-pipeline:run)", "reading the run configuration /ami-pipeline/demo/run",
         "attempt 1 of run " + RUN_ID + "; results go to s3://" + BUCKET + "/" + RESULTS, "cloning",
         "running the job as root", "the job exited with code 0", "uploaded exit-status.json", "uploaded run.json",
@@ -600,7 +619,223 @@ class FirstBootIT {
     assertThat(s3Text(RESULTS + "job.log")).contains("halfway", "all done");
   }
 
+  @Test
+  void theGpusPerNodeComeFromTheInstanceTypesGpuInfo() throws IOException {
+    imds.instanceType("g4dn.12xlarge");
+    putRunConfig(run("./hello.sh", Map.of()));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    assertThat(result.out()).contains("g4dn.12xlarge has 4 GPUs (AMI_GPUS_PER_NODE)");
+    assertThat(Files.readString(jobLog())).contains("gpus 4");
+  }
+
+  // --- recovering runs ---
+
+  @Test
+  void aRecoveringRunThatEndsDeletesItsFleetBeforeTheUploadsAndLeavesItsInstanceRunning() throws IOException {
+    RunFleet other = RunFleet.create(aws, "demo-20261202-090000-0001", 1, Map.of("ami-pipeline:max-attempts", "3"));
+    RunFleet fleet = recoveringInstance(3);
+    putRunConfig(run("./hello.sh", Map.of()));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    assertThat(fleet.state(aws)).isEqualTo("deleted_running");
+    assertThat(other.state(aws)).as("another run's fleet").isEqualTo("active");
+    assertThat(RunFleet.instancesOf(aws, RUN_ID)).as("left running: it powers itself off")
+        .singleElement().satisfies(i -> assertThat(i.state().nameAsString()).isEqualTo("running"));
+    String results = RUN + fleet.instance().instanceId() + "/";
+    // The log in S3 went up after the deletion: it tells of it.
+    assertThat(s3Text(results + "first-boot.log")).contains("run " + RUN_ID + " recovers: at most 3 attempts",
+        "deleted fleet " + fleet.fleetId() + " of run " + RUN_ID + " (its instances keep running)");
+    assertThat(Files.readString(jobLog())).contains("attempt 1", "node 0 of 1, master "
+        + fleet.instance().privateIpAddress());
+    assertThat(runSummary().state()).isEqualTo("succeeded");
+    assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aRecoveringRunPastItsLastAttemptGivesUpWithoutRunningTheJob() throws IOException {
+    RunFleet fleet = recoveringInstance(3);
+    // Fixtures: the exit statuses of three earlier attempts, each ended by a spot interruption
+    // (moto never replaces an instance: these instances were never started, and EC2 lists none).
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      putExitStatus("i-0000000000000000" + attempt, attempt, 143, "spot-interruption");
+    }
+    putRunConfig(run("./hello.sh", Map.of()));
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.out()).contains("attempt 4 of run " + RUN_ID + " is past its 3 attempts (tag ami-pipeline:max-attempts)"
+        + ": giving up without running the job");
+    ExitStatus status = exitStatus(fleet.instance().instanceId());
+    assertThat(status.exitCode()).isEqualTo(75);
+    assertThat(status.reason()).isEqualTo("gave-up");
+    assertThat(status.attempt()).isEqualTo(4);
+    RunSummary summary = runSummary();
+    assertThat(summary.state()).isEqualTo("gave up");
+    assertThat(summary.attempts()).isEqualTo(4);
+    assertThat(fleet.state(aws)).isEqualTo("deleted_running");
+    assertThat(jobLog()).doesNotExist();
+    assertThat(powerOffCount()).isEqualTo(1);
+    assertThat(root.resolve("var/lib/ami-pipeline/done")).exists();
+  }
+
+  @Test
+  void aRecoveringRunThatHasAlreadyEndedIsNotRunAgainAndWritesNothing() {
+    RunFleet fleet = recoveringInstance(3);
+    // Fixtures: an earlier attempt that succeeded and the run.json it wrote.
+    putExitStatus("i-00000000000000001", 1, 0, "exited");
+    s3().putObject(b -> b.bucket(BUCKET).key(RUN + "run.json"), RequestBody.fromString(
+        "{\"runId\": \"" + RUN_ID + "\", \"project\": \"demo\", \"state\": \"succeeded\"}"));
+    putRunConfig(run("./hello.sh", Map.of()));
+    List<String> before = s3Keys();
+
+    Shell.Result result = boot(Map.of());
+
+    assertThat(result.exitCode()).as(result.out()).isZero();
+    assertThat(result.out()).contains("run " + RUN_ID + " has already ended (its run.json says succeeded): the job does not"
+        + " run again and nothing is uploaded");
+    assertThat(s3Keys()).isEqualTo(before);
+    assertThat(fleet.state(aws)).isEqualTo("deleted_running");
+    assertThat(jobLog()).doesNotExist();
+    assertThat(powerOffCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aThrottledDeleteFleetsIsRetriedAndTheFleetIsGone() throws IOException {
+    RunFleet fleet = recoveringInstance(3);
+    putRunConfig(run("./hello.sh", Map.of()));
+    try (FaultProxy proxy = FaultProxy.start(moto.endpoint(), 1)) {
+      // The AWS CLI tries 3 times (adaptive retry mode), throttled each time; first-boot tries again
+      // 1 s later: throttled once more, then through.
+      proxy.configure(Map.of("fail_next", Map.of("DeleteFleets", 4)));
+
+      Shell.Result result = boot(Map.of("AWS_ENDPOINT_URL", proxy.endpoint().toString()));
+
+      assertThat(result.exitCode()).as(result.out()).isZero();
+      assertThat(proxy.stats().path("requests").path("DeleteFleets").asInt()).isEqualTo(5);
+      assertThat(proxy.stats().path("failed").asInt()).isEqualTo(4);
+    }
+    assertThat(fleet.state(aws)).isEqualTo("deleted_running");
+    assertThat(s3Text(RUN + fleet.instance().instanceId() + "/first-boot.log"))
+        .containsPattern("deleting fleet " + fleet.fleetId() + " of run " + RUN_ID + " failed \\(try 1, exit code 25[45];"
+            + " trying again in 1s\\): An error occurred \\(RequestLimitExceeded\\) when calling the DeleteFleets operation")
+        .contains("deleted fleet " + fleet.fleetId());
+  }
+
+  // --- multi-node runs ---
+
+  @Test
+  void threeNodesOfARunRankThemselvesByPrivateAddressAndAgreeOnTheMaster() throws Exception {
+    String runId = launchThreeNodes();
+    List<Instance> instances = RunFleet.instancesOf(aws, runId);
+    assertThat(instances).hasSize(3);
+    putRunConfig(run("./hello.sh", Map.of()));
+
+    List<Shell.Result> results = bootConcurrently(instances, Map.of());
+
+    assertThat(results).allSatisfy(r -> assertThat(r.exitCode()).as(r.out()).isZero());
+    List<String> ranked = instances.stream().map(Instance::privateIpAddress).sorted(NUMERIC_IPV4).toList();
+    for (Instance i : instances) {
+      String jobLog = s3Text("runs/demo/" + runId + "/" + i.instanceId() + "/job.log");
+      assertThat(jobLog).contains("node " + ranked.indexOf(i.privateIpAddress()) + " of 3, master " + ranked.get(0)
+          + ", nodes " + String.join(" ", ranked));
+    }
+  }
+
+  @Test
+  void nodesWhosePeerNeverStartsRecordASetupFailureAfterNodesWaitSeconds() throws Exception {
+    String runId = launchThreeNodes();
+    List<Instance> instances = RunFleet.instancesOf(aws, runId);
+    aws.ec2().terminateInstances(b -> b.instanceIds(instances.get(2).instanceId()));
+    ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(run("./hello.sh", Map.of()).toJson());
+    config.putObject("nodes").put("waitSeconds", 6);
+    putRunConfig(config.toString());
+
+    List<Shell.Result> results = bootConcurrently(instances.subList(0, 2), Map.of());
+
+    assertThat(results).allSatisfy(r -> assertThat(r.exitCode()).as(r.out()).isEqualTo(1));
+    for (Instance i : instances.subList(0, 2)) {
+      String folder = "runs/demo/" + runId + "/" + i.instanceId() + "/";
+      ExitStatus status = Json.STRICT.readValue(s3Text(folder + "exit-status.json"), ExitStatus.class);
+      assertThat(status.reason()).isEqualTo("setup-failed");
+      assertThat(status.exitCode()).isEqualTo(125);
+      assertThat(s3Text(folder + "first-boot.log")).contains("waiting up to 6s for the 3 instances of run " + runId,
+          "error: 2 of the 3 instances of run " + runId + " were running after 6s (nodes.waitSeconds)");
+      assertThat(s3Keys()).doesNotContain(folder + "job.log");
+    }
+  }
+
   // --- helpers ---
+
+  /** Private IPv4 addresses in numeric order, as first-boot ranks the nodes. */
+  static final Comparator<String> NUMERIC_IPV4 = Comparator.comparingLong(ip -> {
+    long value = 0;
+    for (String octet : ip.split("\\.")) {
+      value = value * 256 + Long.parseLong(octet);
+    }
+    return value;
+  });
+
+  /**
+   * This instance as the one instance of a recovering run's maintain fleet: its metadata (id,
+   * address, tags with ami-pipeline:max-attempts) is that of the instance moto started for it.
+   */
+  RunFleet recoveringInstance(int maxAttempts) {
+    RunFleet fleet = RunFleet.create(aws, RUN_ID, 1, Map.of("ami-pipeline:max-attempts", Integer.toString(maxAttempts)));
+    imds.close();
+    imds = metadataOf(fleet.instance());
+    return fleet;
+  }
+
+  /** An exit-status.json of an instance of the run, as a fixture. */
+  void putExitStatus(String instanceId, int attempt, int exitCode, String reason) {
+    String status = "{\"exitCode\": %d, \"reason\": \"%s\", \"startedAt\": \"2026-12-02T10:15:00Z\", \"endedAt\":"
+        + " \"2026-12-02T10:45:00Z\", \"instanceId\": \"%s\", \"amiId\": \"%s\", \"runId\": \"%s\", \"attempt\": %d,"
+        + " \"instanceType\": \"t3.micro\"}";
+    s3().putObject(b -> b.bucket(BUCKET).key(RUN + instanceId + "/exit-status.json"),
+        RequestBody.fromString(status.formatted(exitCode, reason, instanceId, AMI_ID, RUN_ID, attempt)));
+  }
+
+  /** {@code ami launch --count 3} of a baked demo: a run of three nodes in moto; returns its id. */
+  String launchThreeNodes() throws IOException {
+    Bakes.bake(aws, PROJECT);
+    Cli.Result launch = Cli.run(moto, "launch", "--project", PROJECT, "--count", "3", "--output", "json");
+    assertThat(launch.exitCode()).as(launch.err()).isZero();
+    return Json.STRICT.readTree(launch.out()).path("runId").asText();
+  }
+
+  /** first-boot on each of {@code instances} at once, each with its own metadata and disk. */
+  List<Shell.Result> bootConcurrently(List<Instance> instances, Map<String, String> overrides) throws Exception {
+    List<MetadataService> services = instances.stream().map(FirstBootIT::metadataOf).toList();
+    ExecutorService pool = Executors.newFixedThreadPool(instances.size());
+    try {
+      List<CompletableFuture<Shell.Result>> boots = new java.util.ArrayList<>();
+      for (int n = 0; n < instances.size(); n++) {
+        Path nodeRoot = Files.createDirectories(tmp.resolve("node-" + n));
+        Files.createDirectories(nodeRoot.resolve("etc/ami-pipeline"));
+        Files.writeString(nodeRoot.resolve("etc/ami-pipeline/env"), "AMI_SSM_PREFIX=/ami-pipeline\n");
+        Map<String, String> env = bootEnvironment(overrides);
+        env.put("AMI_ROOT", nodeRoot.toString());
+        env.put("AMI_IMDS_ENDPOINT", services.get(n).endpoint().toString());
+        boots.add(CompletableFuture.supplyAsync(() -> Shell.run(List.of(FIRST_BOOT.toString()), env,
+            Duration.ofMinutes(3)), pool));
+      }
+      List<Shell.Result> results = new java.util.ArrayList<>();
+      for (CompletableFuture<Shell.Result> boot : boots) {
+        results.add(boot.get(4, TimeUnit.MINUTES));
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+      services.forEach(MetadataService::close);
+    }
+  }
+
 
   /** checkpointed.sh with its checkpoint folder tmp/checkpoints, synced every {@code syncSeconds}. */
   ObjectNode checkpointedRun(int syncSeconds) throws IOException {
@@ -717,8 +952,12 @@ class FirstBootIT {
   }
 
   ExitStatus exitStatus() {
+    return exitStatus(INSTANCE_ID);
+  }
+
+  ExitStatus exitStatus(String instanceId) {
     try {
-      return Json.STRICT.readValue(s3Text(RESULTS + "exit-status.json"), ExitStatus.class);
+      return Json.STRICT.readValue(s3Text(RUN + instanceId + "/exit-status.json"), ExitStatus.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

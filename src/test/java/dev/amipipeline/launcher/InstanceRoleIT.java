@@ -42,7 +42,8 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
  * under moto's IAM enforcement: it reads its run configuration and a SecureString it references,
  * and writes its results under its project's log prefix; another project's role cannot write them.
  * The S3 reads and writes of a run's folder (earlier exit statuses, the checkpoint, run.json) are
- * checked call by call with the role's credentials.
+ * checked call by call with the role's credentials, and so are its EC2 calls: the run's instances,
+ * the instance type's GPUs, the fleets, and the deletion of its recovering run's fleet.
  *
  * <p>What moto cannot show, PolicyDocumentTest checks on the document: that a role cannot read
  * another project's parameters (moto compares no SSM resources) and lists only under its prefix
@@ -50,7 +51,9 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
  * whose query holds an encoded '/' (its web layer decodes %2F before it recomputes the signature:
  * SignatureDoesNotMatch), which is every ListObjectsV2 with a prefix: under enforcement the steps
  * that list (the attempt count, run.json, checkpoint syncs) fail here, and this class leaves them
- * out; FirstBootIT runs them without enforcement.
+ * out; FirstBootIT runs them without enforcement. moto evaluates no conditions either, so that a
+ * role deletes or modifies only its own project's fleets (aws:ResourceTag/ami-pipeline:project) is
+ * checked on the document too, and ModifyFleet, which moto does not implement, only there.
  */
 @ExtendWith(MotoExtension.class)
 class InstanceRoleIT {
@@ -139,6 +142,54 @@ class InstanceRoleIT {
     } finally {
       iam.relax();
     }
+  }
+
+  @Test
+  void theInstanceRoleEndsItsRecoveringRunByDeletingItsFleet() {
+    RunFleet fleet = RunFleet.create(aws, FirstBootIT.RUN_ID, 1, Map.of("ami-pipeline:max-attempts", "3"));
+    imds.close();
+    imds = FirstBootIT.metadataOf(fleet.instance());
+
+    Shell.Result boot = bootWithTheRoleOf("demo");
+
+    assertThat(boot.exitCode()).as(boot.out()).isZero();
+    assertThat(boot.out()).contains("t3.micro has 0 GPUs", "deleted fleet " + fleet.fleetId())
+        .doesNotContain("UnauthorizedOperation", "AccessDenied");
+    assertThat(fleet.state(aws)).isEqualTo("deleted_running");
+  }
+
+  @Test
+  void theInstanceRoleSeesInstancesTypesAndFleetsAndDeletesFleetsButStartsOrEndsNothing() {
+    RunFleet fleet = RunFleet.create(aws, FirstBootIT.RUN_ID, 1, Map.of("ami-pipeline:max-attempts", "3"));
+    String instance = fleet.instance().instanceId();
+    Map<String, String> role = roleOf("demo");
+    iam.enforce();
+    try {
+      assertThat(aws(role, "ec2", "describe-instances", "--filters", "Name=tag:ami-pipeline:run,Values="
+          + FirstBootIT.RUN_ID, "--query", "Reservations[].Instances[].InstanceId", "--output", "text").out().strip())
+          .isEqualTo(instance);
+      assertThat(aws(role, "ec2", "describe-instance-types", "--instance-types", "g4dn.12xlarge", "--query",
+          "InstanceTypes[0].GpuInfo.Gpus[0].Count", "--output", "text").out().strip()).isEqualTo("4");
+      assertThat(aws(role, "ec2", "describe-fleets", "--query", "Fleets[].FleetId", "--output", "text").out().strip())
+          .isEqualTo(fleet.fleetId());
+      assertThat(aws(role, "ec2", "delete-fleets", "--fleet-ids", fleet.fleetId(), "--no-terminate-instances").exitCode())
+          .isZero();
+
+      for (List<String> outside : List.of(List.of("terminate-instances", "--instance-ids", instance),
+          List.of("stop-instances", "--instance-ids", instance),
+          List.of("create-tags", "--resources", instance, "--tags", "Key=x,Value=y"))) {
+        List<String> args = new java.util.ArrayList<>(List.of("ec2"));
+        args.addAll(outside);
+        Shell.Result denied = aws(role, args.toArray(String[]::new));
+        assertThat(denied.exitCode()).as(outside.get(0)).isNotZero();
+        assertThat(denied.err()).as(outside.get(0)).contains("is not authorized to perform");
+      }
+    } finally {
+      iam.relax();
+    }
+    assertThat(fleet.state(aws)).isEqualTo("deleted_running");
+    assertThat(RunFleet.instancesOf(aws, FirstBootIT.RUN_ID)).singleElement()
+        .satisfies(i -> assertThat(i.state().nameAsString()).isEqualTo("running"));
   }
 
   @Test

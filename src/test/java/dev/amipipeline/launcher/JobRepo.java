@@ -18,6 +18,7 @@ final class JobRepo {
       #!/bin/bash
       echo "hello from $AMI_PROJECT on $AMI_INSTANCE_ID as $(id -un)"
       echo "run $AMI_RUN_ID, attempt $AMI_ATTEMPT, checkpoints in $AMI_CHECKPOINT_DIR, gpus $AMI_GPUS_PER_NODE"
+      echo "node $AMI_NODE_RANK of $AMI_NODE_COUNT, master $AMI_MASTER_ADDR, nodes $(echo $AMI_NODE_IPS)"
       echo "greeting: $GREETING"
       echo "work dir: $PWD"
       echo "home: $HOME"

@@ -126,7 +126,7 @@ class PolicyDocumentTest {
     assertThat(instance.allows("s3:PutObject", "arn:aws:s3:::ml-logs/runs/ml/i-0abc/job.log")).isFalse();
     assertThat(instance.allows("s3:PutObject", "arn:aws:s3:::other-bucket/runs/demo/x")).isFalse();
     assertThat(Stream.of("ssm:PutParameter", "ssm:GetParametersByPath", "s3:DeleteObject",
-            "ec2:TerminateInstances", "ec2:DescribeInstances", "iam:PassRole"))
+            "ec2:TerminateInstances", "ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateTags", "iam:PassRole"))
         .noneMatch(a -> instance.allows(a, "*") || instance.allows(a, SSM + "/ami-pipeline/demo/run")
             || instance.allows(a, "arn:aws:s3:::ml-logs/runs/demo/x"));
     assertThat(instance.conditionsOn("kms:Decrypt")).containsExactly("StringLike kms:ViaService");
@@ -159,6 +159,34 @@ class PolicyDocumentTest {
     for (String other : List.of("", "runs/", "runs/ml/", "runs/demo-old/", "other/runs/demo/")) {
       assertThat(prefixes).as("'" + other + "'").noneMatch(p -> Policy.like(p, other));
     }
+  }
+
+  /**
+   * What first-boot asks of EC2: the run's instances (the nodes of a multi-node run, earlier
+   * attempts), the instance type's GPUs and the fleets (DescribeFleets), none of which IAM can scope
+   * to resources; and the deletion of its run's fleet or its switch to on-demand, only for fleets
+   * tagged with its project. moto evaluates no conditions: checked here.
+   */
+  @Test
+  void theInstanceRoleDescribesAndDeletesOrModifiesOnlyItsProjectsFleets() throws IOException {
+    Policy instance = Policy.of("instance");
+    String fleet = "arn:aws:ec2:us-east-1:123456789012:fleet/fleet-6cf77679-2fc5-8cba-ec91-d681590a51df";
+
+    for (String describe : List.of("ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeFleets")) {
+      assertThat(instance.allows(describe, "*")).as(describe).isTrue();
+      assertThat(instance.conditionsOn(describe)).as(describe).isEmpty();
+    }
+    for (String change : List.of("ec2:DeleteFleets", "ec2:ModifyFleet")) {
+      assertThat(instance.allows(change, fleet)).as(change).isTrue();
+      assertThat(instance.allows(change, "*")).as(change + " beyond fleets").isFalse();
+      assertThat(instance.allows(change, "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc")).isFalse();
+      assertThat(instance.conditionsOn(change)).as(change).containsExactly(
+          "StringEquals aws:ResourceTag/ami-pipeline:project");
+      assertThat(instance.conditionValues(change, "StringEquals", "aws:ResourceTag/ami-pipeline:project"))
+          .as(change).containsExactly("demo");
+    }
+    assertThat(Stream.of("ec2:CreateFleet", "ec2:RunInstances", "ec2:TerminateInstances", "ec2:StopInstances",
+        "ec2:CreateTags", "ec2:DeleteLaunchTemplate")).noneMatch(a -> instance.allows(a, "*") || instance.allows(a, fleet));
   }
 
   @Test
