@@ -8,6 +8,7 @@ import dev.amipipeline.launch.LaunchPlan;
 import dev.amipipeline.launch.LaunchReport;
 import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
+import dev.amipipeline.results.ResultFolder;
 import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.S3JobFiles;
 import java.io.PrintWriter;
@@ -17,10 +18,13 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
+import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -37,6 +41,8 @@ public final class LocalLaunch implements InstanceHost {
   private static final Duration POWER_OFF = Duration.ofSeconds(60);
   /** When its log is followed the instance copies it to S3 this often (its default is 60 s). */
   private static final int FOLLOWED_LOG_SYNC_SECONDS = 5;
+  /** States of the emulator's instance in which EC2 shuts the instance down. */
+  private static final Set<String> ENDED_IN_THE_EMULATOR = Set.of("shutting-down", "terminated", "stopping", "stopped");
 
   private final LocalPaths paths;
   private final PrintWriter progress;
@@ -74,37 +80,108 @@ public final class LocalLaunch implements InstanceHost {
 
   @Override
   public JobResult run(AwsClients aws, LaunchReport launched, Job job, Consumer<String> jobLines) {
-    String instanceId = launched.instanceIds().get(0);
-    LocalInstance.Settings settings = new LocalInstance.Settings(instanceAwsEnvironment(aws),
-        job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null, job.spotNotice());
+    return runInstance(aws, launched.instanceIds().get(0), job, jobLines);
+  }
+
+  /**
+   * A new attempt of a run that has had one: {@code request} (an instance with the run's tags, e.g.
+   * {@link NewAttempt#like}) goes to the emulator, and the instance it starts boots here and is
+   * followed as {@link #run} follows the first. Its first-boot finds the run's checkpoint and counts
+   * the earlier attempts, as on EC2.
+   *
+   * @param job as for an earlier attempt of the run: the new instance's results go beside its
+   */
+  public JobResult runAttempt(AwsClients aws, RunInstancesRequest request, Job job, Consumer<String> jobLines) {
+    String instanceId = aws.ec2().runInstances(request).instances().get(0).instanceId();
+    say("launched " + instanceId + " in the emulator: a new attempt of the run whose results are in "
+        + runFolder(job.results()).uri());
+    Job attempt = new Job(runFolder(job.results()).folder(instanceId), job.followed(), job.spotNotice(), job.poll());
+    return runInstance(aws, instanceId, attempt, jobLines);
+  }
+
+  /** The run's folder: the one that holds an instance's folder. */
+  static ResultFolder runFolder(ResultFolder instance) {
+    String prefix = instance.prefix();
+    int parentEnd = prefix.lastIndexOf('/', prefix.length() - 2) + 1;
+    return new ResultFolder(instance.bucket(), prefix.substring(0, parentEnd));
+  }
+
+  /**
+   * Boots the emulator's instance here and follows its job until it has reported and powered off;
+   * the emulator's instance is terminated on every way out. When the emulator's instance ends first
+   * (ami cancel terminates it), the container is halted as EC2 halts an instance it terminates.
+   */
+  private JobResult runInstance(AwsClients aws, String instanceId, Job job, Consumer<String> jobLines) {
     try {
       String userData = userData(aws, instanceId);
-      Instance described = aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0)
-          .instances().get(0);
-      say("booting " + instanceId + " from the local image of " + launched.amiId() + " (user-data: "
+      Instance described = describe(aws, instanceId);
+      // Only a spot instance gets the notice (a replacement may run on demand).
+      LocalInstance.Settings settings = new LocalInstance.Settings(instanceAwsEnvironment(aws),
+          job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null,
+          described.instanceLifecycle() == InstanceLifecycleType.SPOT ? job.spotNotice() : null);
+      say("booting " + instanceId + " from the local image of " + described.imageId() + " (user-data: "
           + (userData == null ? "none" : userData.strip()) + ")");
       try (LocalInstance instance = LocalInstance.boot(paths,
-          new LocalInstance.Identity(instanceId, launched.amiId(), aws.region().id(), userData,
+          new LocalInstance.Identity(instanceId, described.imageId(), aws.region().id(), userData,
               described.instanceTypeAsString(), metadataTags(described)), settings, clock,
           progress)) {
-        S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), instance::state);
+        EmulatorWatch emulator = new EmulatorWatch(aws, instanceId, instance);
+        S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), emulator::instanceState);
         say("metadata service for " + instanceId + " on " + instance.metadataEndpoint());
         JobResult result = new JobLogFollower(files, jobLines, this::say, clock)
             .follow(instanceId, job.poll(), instance::awaitPowerOff);
         if (result.exitStatus() == null) {
           say(instanceId + " ended without an exit status; the last lines of its first-boot.log:");
           instance.firstBootLogTail().forEach(l -> say("  " + l));
-        } else if (!instance.awaitPowerOff(POWER_OFF)) {
+        } else if (!instance.awaitPowerOff(emulator.halting() ? LocalInstance.Halt.ENDED_IN_THE_EMULATOR.grace()
+            : POWER_OFF)) {
           say(instanceId + " reported its job but did not power off (terminateOnExit false?): halting it, since a"
               + " local instance ends with this command");
         }
-        instance.halt();
-        say(instanceId + " is down (systemd-nspawn exit " + instance.exitCode().orElse(-1)
-            + "); terminating it in the emulator, as EC2 does after a power-off");
+        instance.halt(LocalInstance.Halt.JOB_REPORTED);
+        say(instanceId + " is down (systemd-nspawn exit " + instance.exitCode().orElse(-1) + ")"
+            + (emulator.halting() ? "" : "; terminating it in the emulator, as EC2 does after a power-off"));
         return result;
       }
     } finally {
       aws.ec2().terminateInstances(b -> b.instanceIds(instanceId));
+    }
+  }
+
+  /**
+   * Reads the emulator's instance whenever the follower asks for the state: once the emulator has
+   * ended it (terminated, or stopped, by ami cancel or by hand), the metadata service gets its tags
+   * as they are now (the cancel tag among them) and the container is halted in order.
+   */
+  private final class EmulatorWatch {
+    private final AwsClients aws;
+    private final String instanceId;
+    private final LocalInstance instance;
+    private boolean halting;
+
+    EmulatorWatch(AwsClients aws, String instanceId, LocalInstance instance) {
+      this.aws = aws;
+      this.instanceId = instanceId;
+      this.instance = instance;
+    }
+
+    String instanceState() {
+      if (!halting && instance.running()) {
+        Instance now = describe(aws, instanceId);
+        String state = now.state().nameAsString();
+        if (ENDED_IN_THE_EMULATOR.contains(state)) {
+          instance.tags(metadataTags(now));
+          say(instanceId + " is " + state + " in the emulator: halting it as EC2 does; its first-boot unit has up to "
+              + LocalInstance.FIRST_BOOT_STOP_TIMEOUT.toSeconds() + " s to stop the job and upload its results");
+          instance.requestHalt(LocalInstance.Halt.ENDED_IN_THE_EMULATOR);
+          halting = true;
+        }
+      }
+      return instance.state();
+    }
+
+    boolean halting() {
+      return halting;
     }
   }
 
@@ -113,6 +190,10 @@ public final class LocalLaunch implements InstanceHost {
     boolean enabled = instance.metadataOptions() != null
         && instance.metadataOptions().instanceMetadataTags() == InstanceMetadataTagsState.ENABLED;
     return enabled ? Ec2Tags.toMap(instance.tags()) : Map.of();
+  }
+
+  private static Instance describe(AwsClients aws, String instanceId) {
+    return aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0);
   }
 
   /** The user-data as the emulator holds it for the instance (the one line of the contract). */
