@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * machine (killed with SIGKILL, say): machine.sh runs this script once the container is down, as EC2
  * terminates an instance that powered off, so the emulator does not list it as running for ever. A
  * TerminateInstances query request, signed (SigV4) by curl with the credentials the instance side
- * uses; pure.
+ * uses, after a DeleteFleets of a recovering run's fleet; pure.
  */
 final class AbandonedInstance {
 
@@ -17,6 +17,7 @@ final class AbandonedInstance {
   static final String SCRIPT = "abandoned.sh";
   private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
   private static final Pattern REGION = Pattern.compile("[a-z0-9-]+");
+  private static final Pattern FLEET_ID = Pattern.compile("fleet-[0-9a-f-]{8,40}");
 
   private AbandonedInstance() {}
 
@@ -24,9 +25,11 @@ final class AbandonedInstance {
    * @param awsEnvironment AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and maybe
    *     AWS_SESSION_TOKEN, as the instance side gets them
    */
-  static String script(Map<String, String> awsEnvironment, String region, String instanceId) {
-    if (!INSTANCE_ID.matcher(instanceId).matches() || !REGION.matcher(region).matches()) {
-      throw new IllegalArgumentException("not an instance id and region: " + instanceId + ", " + region);
+  static String script(Map<String, String> awsEnvironment, String region, String instanceId, String fleetId) {
+    if (!INSTANCE_ID.matcher(instanceId).matches() || !REGION.matcher(region).matches()
+        || fleetId != null && !FLEET_ID.matcher(fleetId).matches()) {
+      throw new IllegalArgumentException("not an instance id, region and fleet id: " + instanceId + ", " + region
+          + ", " + fleetId);
     }
     URI endpoint = URI.create(required(awsEnvironment, "AWS_ENDPOINT_URL"));
     StringBuilder curl = new StringBuilder("curl -sS --fail --max-time 20 --aws-sigv4 'aws:amz:" + region + ":ec2'")
@@ -43,6 +46,11 @@ final class AbandonedInstance {
         # that the emulator's instance ends with the machine, as EC2 ends an instance that powered off.
         set -uo pipefail
         """);
+    if (fleetId != null) {
+      // The run's fleet first: nothing replaces its instances once this command is gone.
+      script.append(ec2).append("'Action=DeleteFleets&Version=2016-11-15&FleetId.1=").append(fleetId)
+          .append("&TerminateInstances=true'\n");
+    }
     script.append(ec2).append("'Action=TerminateInstances&Version=2016-11-15&InstanceId.1=").append(instanceId)
         .append("'\n");
     return script.toString();

@@ -33,9 +33,10 @@ public final class LocalInstance implements AutoCloseable {
    *
    * @param tags what tags/instance serves: the instance's tags when it was launched with instance
    *     metadata tags enabled (as every ami launch is), else none, as on EC2
+   * @param fleetId the fleet that maintains it (a recovering run's); null when none does
    */
   public record Identity(String instanceId, String amiId, String region, String userData, String instanceType,
-      Map<String, String> tags) {
+      Map<String, String> tags, String fleetId) {
     public Identity {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(amiId, "amiId");
@@ -157,11 +158,14 @@ public final class LocalInstance implements AutoCloseable {
     Files.createSymbolicLink(upper.resolve(InstanceOverrides.SSH_UNIT), Path.of("/dev/null"));
   }
 
-  /** For machine.sh, should this process end before the machine: the emulator's instance is ended too. */
+  /**
+   * For machine.sh, should this process end before the machine: the emulator's instance is ended
+   * too, and the fleet of a recovering run (nothing here would replace its instances any more).
+   */
   private static void writeAbandonedScript(Path dir, Identity identity, Settings settings) throws IOException {
     Path script = dir.resolve(AbandonedInstance.SCRIPT);
     Files.writeString(script, AbandonedInstance.script(settings.awsEnvironment(), identity.region(),
-        identity.instanceId()), StandardCharsets.UTF_8);
+        identity.instanceId(), identity.fleetId()), StandardCharsets.UTF_8);
     // It holds credentials.
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
   }

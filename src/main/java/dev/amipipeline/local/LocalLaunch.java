@@ -6,6 +6,7 @@ import dev.amipipeline.common.AmiException;
 import dev.amipipeline.launch.InstanceHost;
 import dev.amipipeline.launch.LaunchPlan;
 import dev.amipipeline.launch.LaunchReport;
+import dev.amipipeline.project.Tags;
 import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
 import dev.amipipeline.results.ResultFolder;
@@ -15,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,9 +80,37 @@ public final class LocalLaunch implements InstanceHost {
     }
   }
 
+  /**
+   * Boots the launched instance here and follows its job. A recovering run's attempt that a spot
+   * interruption ended is replaced, as its fleet would replace it on EC2 ({@link FleetReplacement}),
+   * until an attempt ends the run or its fleet is deleted or expires; the result is the last
+   * attempt's.
+   */
   @Override
   public JobResult run(AwsClients aws, LaunchReport launched, Job job, Consumer<String> jobLines) {
-    return runInstance(aws, launched.instanceIds().get(0), job, jobLines);
+    RunFleets fleets = new RunFleets(aws);
+    String instanceId = launched.instanceIds().get(0);
+    JobResult result = runInstance(aws, instanceId, job, jobLines);
+    while (true) {
+      Instance ended = describe(aws, instanceId);
+      Map<String, String> tags = Ec2Tags.toMap(ended.tags());
+      FleetReplacement.Fleet fleet = fleets.ofRecovering(ended, clock.instant()).orElse(null);
+      FleetReplacement.Next next = FleetReplacement.afterAttempt(result.exitStatus(), tags, fleet,
+          clock.instant());
+      if (next instanceof FleetReplacement.Stop stop) {
+        if (tags.containsKey(FleetReplacement.MAX_ATTEMPTS_TAG)) {
+          say("run " + tags.get(Tags.RUN) + ": no replacement of " + instanceId + ": " + stop.why());
+        }
+        return result;
+      }
+      boolean spot = ((FleetReplacement.Replace) next).spot();
+      say("run " + tags.get(Tags.RUN) + ": " + instanceId + " ended by a spot interruption; its fleet "
+          + fleet.fleetId() + " replaces it " + (spot ? "on the spot market" : "on demand")
+          + " (EC2's part, played here)");
+      String amiId = fleets.imageOf(fleet.templateImage());
+      result = runAttempt(aws, NewAttempt.fromFleet(fleet, amiId, ended, spot), job, jobLines);
+      instanceId = result.instanceId();
+    }
   }
 
   /**
@@ -115,17 +145,18 @@ public final class LocalLaunch implements InstanceHost {
     try {
       String userData = userData(aws, instanceId);
       Instance described = describe(aws, instanceId);
+      EmulatorView view = EmulatorView.of(new RunFleets(aws), described, clock.instant());
       // Only a spot instance gets the notice (a replacement may run on demand).
       LocalInstance.Settings settings = new LocalInstance.Settings(instanceAwsEnvironment(aws),
           job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null,
           described.instanceLifecycle() == InstanceLifecycleType.SPOT ? job.spotNotice() : null);
-      say("booting " + instanceId + " from the local image of " + described.imageId() + " (user-data: "
+      say("booting " + instanceId + " from the local image of " + view.amiId() + " (user-data: "
           + (userData == null ? "none" : userData.strip()) + ")");
       try (LocalInstance instance = LocalInstance.boot(paths,
-          new LocalInstance.Identity(instanceId, described.imageId(), aws.region().id(), userData,
-              described.instanceTypeAsString(), metadataTags(described)), settings, clock,
+          new LocalInstance.Identity(instanceId, view.amiId(), aws.region().id(), userData,
+              described.instanceTypeAsString(), view.metadataTags(described), view.fleetId()), settings, clock,
           progress)) {
-        EmulatorWatch emulator = new EmulatorWatch(aws, instanceId, instance);
+        EmulatorWatch emulator = new EmulatorWatch(aws, instanceId, instance, view);
         S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), emulator::instanceState);
         say("metadata service for " + instanceId + " on " + instance.metadataEndpoint());
         JobResult result = new JobLogFollower(files, jobLines, this::say, clock)
@@ -157,20 +188,24 @@ public final class LocalLaunch implements InstanceHost {
     private final AwsClients aws;
     private final String instanceId;
     private final LocalInstance instance;
+    private final EmulatorView view;
     private boolean halting;
+    private boolean expired;
 
-    EmulatorWatch(AwsClients aws, String instanceId, LocalInstance instance) {
+    EmulatorWatch(AwsClients aws, String instanceId, LocalInstance instance, EmulatorView view) {
       this.aws = aws;
       this.instanceId = instanceId;
       this.instance = instance;
+      this.view = view;
     }
 
     String instanceState() {
       if (!halting && instance.running()) {
+        endAtExpiry();
         Instance now = describe(aws, instanceId);
         String state = now.state().nameAsString();
         if (ENDED_IN_THE_EMULATOR.contains(state)) {
-          instance.tags(metadataTags(now));
+          instance.tags(view.metadataTags(now));
           say(instanceId + " is " + state + " in the emulator: halting it as EC2 does; its first-boot unit has up to "
               + LocalInstance.FIRST_BOOT_STOP_TIMEOUT.toSeconds() + " s to stop the job and upload its results");
           instance.requestHalt(LocalInstance.Halt.ENDED_IN_THE_EMULATOR);
@@ -180,16 +215,48 @@ public final class LocalLaunch implements InstanceHost {
       return instance.state();
     }
 
+    /** A fleet with TerminateInstancesWithExpiration ends its instances at ValidUntil: EC2's cost ceiling. */
+    private void endAtExpiry() {
+      FleetReplacement.Fleet fleet = view.fleet();
+      if (expired || fleet == null || !fleet.terminateInstancesWithExpiration() || !fleet.expired(clock.instant())) {
+        return;
+      }
+      expired = true;
+      say("the fleet " + fleet.fleetId() + " of " + instanceId + " expired at " + fleet.validUntil()
+          + " (ValidUntil): terminating " + instanceId + " in the emulator, as EC2 does");
+      aws.ec2().terminateInstances(b -> b.instanceIds(instanceId));
+    }
+
     boolean halting() {
       return halting;
     }
   }
 
-  /** The tags the metadata service serves: none unless the instance was launched with metadata tags enabled. */
-  private static Map<String, String> metadataTags(Instance instance) {
-    boolean enabled = instance.metadataOptions() != null
-        && instance.metadataOptions().instanceMetadataTags() == InstanceMetadataTagsState.ENABLED;
-    return enabled ? Ec2Tags.toMap(instance.tags()) : Map.of();
+  /**
+   * The emulator's instance as EC2 would have launched it. moto launches a fleet's instances
+   * without what their launch template version says beyond tags, user-data and type: their image
+   * is still the template's {@code resolve:ssm:} parameter, and their metadata options moto's
+   * defaults (no tags in the metadata).
+   *
+   * @param fleet the fleet of a recovering run's instance; null for any other instance
+   */
+  private record EmulatorView(String amiId, FleetReplacement.Fleet fleet) {
+
+    static EmulatorView of(RunFleets fleets, Instance described, Instant now) {
+      return new EmulatorView(fleets.imageOf(described.imageId()), fleets.ofRecovering(described, now).orElse(null));
+    }
+
+    /** The tags the metadata service serves: none unless launched with metadata tags on (by itself or its template). */
+    Map<String, String> metadataTags(Instance instance) {
+      boolean enabled = instance.metadataOptions() != null
+          && instance.metadataOptions().instanceMetadataTags() == InstanceMetadataTagsState.ENABLED
+          || fleet != null && fleet.metadataTags();
+      return enabled ? Ec2Tags.toMap(instance.tags()) : Map.of();
+    }
+
+    String fleetId() {
+      return fleet == null ? null : fleet.fleetId();
+    }
   }
 
   private static Instance describe(AwsClients aws, String instanceId) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsResponse;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateInstanceMetadataOptions;
 import software.amazon.awssdk.services.ec2.model.MarketType;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
@@ -17,8 +18,9 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
 /**
  * What a new attempt of a run is launched as in the emulator, where nothing replaces an instance
- * by itself: like the instance before it; pure. The new instance is the same run to first-boot because it carries the run's
- * tags ({@code ami-pipeline:run} among them), read through the metadata service.
+ * by itself: like the instance before it, or as the run's fleet launches one; pure. The new
+ * instance is the same run to first-boot because it carries the run's tags
+ * ({@code ami-pipeline:run} among them), read through the metadata service.
  */
 public final class NewAttempt {
 
@@ -46,6 +48,30 @@ public final class NewAttempt {
         .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),
             TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tags).build());
     InstanceMetadataOptionsResponse metadata = previous.metadataOptions();
+    if (metadata != null) {
+      metadataOptions(run, metadata.httpTokensAsString(), metadata.httpPutResponseHopLimit(),
+          metadata.httpEndpointAsString(), metadata.instanceMetadataTagsAsString());
+    }
+    return market(run, spot).build();
+  }
+
+  /**
+   * The replacement of {@code previous} in a recovering run, as EC2's fleet launches it from its
+   * launch template version (whose instance tags carry the run): the image the template's
+   * {@code resolve:ssm:} parameter names now ({@code amiId}; moto does not resolve it), the fleet's
+   * override that served (the previous instance's type and subnet), the template's metadata options
+   * (moto does not apply a template's) and the market.
+   */
+  public static RunInstancesRequest fromFleet(FleetReplacement.Fleet fleet, String amiId, Instance previous,
+      boolean spot) {
+    RunInstancesRequest.Builder run = RunInstancesRequest.builder()
+        .launchTemplate(t -> t.launchTemplateId(fleet.templateId()).version(fleet.templateVersion()))
+        .imageId(amiId)
+        .instanceType(previous.instanceTypeAsString())
+        .subnetId(previous.subnetId())
+        .minCount(1)
+        .maxCount(1);
+    LaunchTemplateInstanceMetadataOptions metadata = fleet.metadataOptions();
     if (metadata != null) {
       metadataOptions(run, metadata.httpTokensAsString(), metadata.httpPutResponseHopLimit(),
           metadata.httpEndpointAsString(), metadata.instanceMetadataTagsAsString());

@@ -111,7 +111,8 @@ class LocalInstanceIT {
 
     assertThat(Path.of("/etc/systemd/system/ami-first-boot.service")).as("no unit on the host").doesNotExist();
     assertThat(Path.of("/opt/ami-pipeline")).as("no launcher on the host").doesNotExist();
-    assertThat(host("dpkg-query", "-W").out()).as("no package installed on the host").isEqualTo(baked.hostPackagesBefore());
+    assertThat(host("dpkg-query", "-W").out()).as("no package installed on the host")
+        .isEqualTo(baked.hostPackagesBefore());
     host("rm", "-rf", "--one-file-system", image.toString());
   }
 

@@ -44,7 +44,8 @@ class NewAttemptTest {
         .containsExactly(ResourceType.INSTANCE, ResourceType.VOLUME);
     assertThat(request.tagSpecifications()).allSatisfy(spec -> assertThat(spec.tags())
         .extracting(Tag::key).containsExactlyInAnyOrder("ami-pipeline:project", "Name", "ami-pipeline:run"));
-    assertThat(request.tagSpecifications().get(0).tags()).contains(tag("ami-pipeline:run", "demo-20261202-101500-3fa9"));
+    assertThat(request.tagSpecifications().get(0).tags())
+        .contains(tag("ami-pipeline:run", "demo-20261202-101500-3fa9"));
     assertThat(request.instanceMarketOptions()).as("on demand").isNull();
   }
 
@@ -63,8 +64,10 @@ class NewAttemptTest {
   void theNewInstancesResultsGoBesideTheEarlierOnesInTheRunsFolder() {
     ResultFolder earlier = new ResultFolder("logs", "runs/demo/demo-20261202-101500-3fa9/i-0123456789abcdef0/");
 
-    assertThat(LocalLaunch.runFolder(earlier)).isEqualTo(new ResultFolder("logs", "runs/demo/demo-20261202-101500-3fa9/"));
-    assertThat(LocalLaunch.runFolder(new ResultFolder("logs", "run-1/i-1/"))).isEqualTo(new ResultFolder("logs", "run-1/"));
+    assertThat(LocalLaunch.runFolder(earlier))
+        .isEqualTo(new ResultFolder("logs", "runs/demo/demo-20261202-101500-3fa9/"));
+    assertThat(LocalLaunch.runFolder(new ResultFolder("logs", "run-1/i-1/")))
+        .isEqualTo(new ResultFolder("logs", "run-1/"));
   }
 
   private static Tag tag(String key, String value) {
