@@ -37,7 +37,7 @@ ensure_commands() {
 # systemd-container may upgrade this machine's systemd.
 ensure_local_instance_tools() {
   ensure_commands systemd-nspawn:systemd-container debootstrap:debootstrap zstd:zstd \
-    dpkg-scanpackages:dpkg-dev ssh-keygen:openssh-client unshare:util-linux
+    dpkg-scanpackages:dpkg-dev ssh-keygen:openssh-client unshare:util-linux curl:curl
 }
 
 # A free TCP port on 127.0.0.1 (free when asked; bind it soon).

@@ -43,5 +43,9 @@ setup() {
     grep -q '^\[bake demo [0-9:]*\]     amazon-ebs.image: 10-git: installed git version' "$out"
     grep -q '^hello from i-' "$out"
     grep -q '^job on i-.* ended: exit code 0 (exited)' "$out"
+    # the run found again: in ami runs, and its log from S3 with where the run is
+    grep -Eq '^demo-[0-9]{8}-[0-9]{6}-[0-9a-f]{4} +demo +.* succeeded +s3://ami-pipeline-demo-logs/runs/demo/demo-' "$out"
+    grep -Eq '^run demo-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}: succeeded; log: s3://' "$out"
+    [ "$(grep -c '^hello from i-' "$out")" -eq 2 ]
   fi
 }

@@ -107,7 +107,7 @@ public final class LocalBuilder implements BuilderHost {
     public List<String> keep(Collection<String> amiIds) {
       say("halting the local builder " + machine.name() + " and keeping its root as the image of "
           + String.join(", ", amiIds));
-      machine.stop();
+      machine.stop(Machine.DEFAULT_GRACE);
       try {
         revokeAccess(machine.files(), user);
       } catch (IOException e) {

@@ -17,15 +17,15 @@ import java.util.stream.Stream;
  */
 public final class LocalHost {
 
-  /** Booting and packing a machine. */
-  public static final List<String> MACHINE_TOOLS = List.of("systemd-nspawn", "tar", "zstd");
+  /** Booting and packing a machine; curl ends its instance in the emulator if the command dies first. */
+  public static final List<String> MACHINE_TOOLS = List.of("systemd-nspawn", "tar", "zstd", "curl");
   /** A bake also needs a key for Packer and, the first time, the root cache's builders. */
   public static final List<String> BAKE_TOOLS = List.of("systemd-nspawn", "tar", "zstd", "ssh-keygen", "chroot",
       "debootstrap", "dpkg-scanpackages");
 
   private static final Map<String, String> PACKAGES = Map.of(
       "systemd-nspawn", "systemd-container", "tar", "tar", "zstd", "zstd", "ssh-keygen", "openssh-client",
-      "chroot", "coreutils", "debootstrap", "debootstrap", "dpkg-scanpackages", "dpkg-dev");
+      "chroot", "coreutils", "debootstrap", "debootstrap", "dpkg-scanpackages", "dpkg-dev", "curl", "curl");
 
   private LocalHost() {}
 

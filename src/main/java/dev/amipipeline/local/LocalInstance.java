@@ -33,9 +33,10 @@ public final class LocalInstance implements AutoCloseable {
    *
    * @param tags what tags/instance serves: the instance's tags when it was launched with instance
    *     metadata tags enabled (as every ami launch is), else none, as on EC2
+   * @param fleetId the fleet that maintains it (a recovering run's); null when none does
    */
   public record Identity(String instanceId, String amiId, String region, String userData, String instanceType,
-      Map<String, String> tags) {
+      Map<String, String> tags, String fleetId) {
     public Identity {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(amiId, "amiId");
@@ -63,6 +64,33 @@ public final class LocalInstance implements AutoCloseable {
     }
   }
 
+  /**
+   * Why a local instance is halted, which decides how long its units get to stop before whatever is
+   * left of it is killed.
+   */
+  public enum Halt {
+    /** Its job has reported and it did not power off by itself: nothing on it is still at work. */
+    JOB_REPORTED(Machine.DEFAULT_GRACE),
+    /**
+     * Its instance was terminated or stopped in the emulator (ami cancel, for one): its system shuts
+     * down in order, as on EC2, and the first-boot unit gets its whole stop time to give the job its
+     * grace and upload the checkpoint, the logs and the exit status.
+     */
+    ENDED_IN_THE_EMULATOR(FIRST_BOOT_STOP_TIMEOUT.plus(Duration.ofSeconds(15)));
+
+    private final Duration grace;
+
+    Halt(Duration grace) {
+      this.grace = grace;
+    }
+
+    public Duration grace() {
+      return grace;
+    }
+  }
+
+  /** TimeoutStopSec of the image's first-boot unit (launcher/ami-first-boot.service). */
+  static final Duration FIRST_BOOT_STOP_TIMEOUT = Duration.ofSeconds(150);
   private static final int LOG_TAIL = 10;
 
   private final Machine machine;
@@ -78,12 +106,13 @@ public final class LocalInstance implements AutoCloseable {
     MetadataService metadata = MetadataService.start(identity.instanceId(), identity.region(), identity.amiId());
     metadata.userData(identity.userData());
     metadata.instanceType(identity.instanceType());
-    identity.tags().forEach(metadata::tag);
+    metadata.tags(identity.tags());
     Path dir = null;
     try {
       dir = Machine.newFolder(paths.machines(), identity.instanceId(), progress);
       Path lower = new ImageStore(paths.images()).unpacked(identity.amiId());
       writeOverrides(dir.resolve("upper"), environment(metadata.endpoint(), settings));
+      writeAbandonedScript(dir, identity, settings);
       if (seedCloudInit(lower, dir.resolve("upper"), identity)) {
         progress.println("ami: the image has cloud-init: it reads the user-data and instance id from a NoCloud seed");
         progress.flush();
@@ -130,6 +159,18 @@ public final class LocalInstance implements AutoCloseable {
   }
 
   /**
+   * For machine.sh, should this process end before the machine: the emulator's instance is ended
+   * too, and the fleet of a recovering run (nothing here would replace its instances any more).
+   */
+  private static void writeAbandonedScript(Path dir, Identity identity, Settings settings) throws IOException {
+    Path script = dir.resolve(AbandonedInstance.SCRIPT);
+    Files.writeString(script, AbandonedInstance.script(settings.awsEnvironment(), identity.region(),
+        identity.instanceId(), identity.fleetId()), StandardCharsets.UTF_8);
+    // It holds credentials.
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+  }
+
+  /**
    * When the image ({@code lower}) has cloud-init: its seed, into the overlay's upper layer, so that
    * cloud-init runs on the instance as on EC2. True when written.
    */
@@ -162,9 +203,27 @@ public final class LocalInstance implements AutoCloseable {
     return machine.awaitExit(timeout);
   }
 
-  /** Halts the container (its systemd stops the first-boot unit, which passes SIGTERM to the job). */
-  public void halt() {
-    machine.stop();
+  /**
+   * Halts the container (its systemd stops the first-boot unit, which passes SIGTERM to the job) and
+   * waits until it is down.
+   */
+  public void halt(Halt why) {
+    machine.stop(why.grace());
+  }
+
+  /** Starts a halt (see {@link #halt}) and returns at once; {@link #awaitPowerOff} waits for it. */
+  public void requestHalt(Halt why) {
+    machine.requestStop(why.grace());
+  }
+
+  /** Whether the container still runs. */
+  public boolean running() {
+    return machine.running();
+  }
+
+  /** What the metadata service serves at tags/instance from now on (tags change while an instance runs). */
+  public void tags(Map<String, String> tags) {
+    metadata.tags(tags);
   }
 
   /** The last lines first-boot logged on the instance, for when it left no exit status. */

@@ -6,21 +6,27 @@ import dev.amipipeline.common.AmiException;
 import dev.amipipeline.launch.InstanceHost;
 import dev.amipipeline.launch.LaunchPlan;
 import dev.amipipeline.launch.LaunchReport;
+import dev.amipipeline.project.Tags;
 import dev.amipipeline.results.JobLogFollower;
 import dev.amipipeline.results.JobResult;
+import dev.amipipeline.results.ResultFolder;
 import dev.amipipeline.results.ResultLayout;
 import dev.amipipeline.results.S3JobFiles;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
+import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -37,6 +43,8 @@ public final class LocalLaunch implements InstanceHost {
   private static final Duration POWER_OFF = Duration.ofSeconds(60);
   /** When its log is followed the instance copies it to S3 this often (its default is 60 s). */
   private static final int FOLLOWED_LOG_SYNC_SECONDS = 5;
+  /** States of the emulator's instance in which EC2 shuts the instance down. */
+  private static final Set<String> ENDED_IN_THE_EMULATOR = Set.of("shutting-down", "terminated", "stopping", "stopped");
 
   private final LocalPaths paths;
   private final PrintWriter progress;
@@ -72,35 +80,98 @@ public final class LocalLaunch implements InstanceHost {
     }
   }
 
+  /**
+   * Boots the launched instance here and follows its job. A recovering run's attempt that a spot
+   * interruption ended is replaced, as its fleet would replace it on EC2 ({@link FleetReplacement}),
+   * until an attempt ends the run or its fleet is deleted or expires; the result is the last
+   * attempt's.
+   */
   @Override
   public JobResult run(AwsClients aws, LaunchReport launched, Job job, Consumer<String> jobLines) {
+    RunFleets fleets = new RunFleets(aws);
     String instanceId = launched.instanceIds().get(0);
-    LocalInstance.Settings settings = new LocalInstance.Settings(instanceAwsEnvironment(aws),
-        job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null, job.spotNotice());
+    JobResult result = runInstance(aws, instanceId, job, jobLines);
+    while (true) {
+      Instance ended = describe(aws, instanceId);
+      Map<String, String> tags = Ec2Tags.toMap(ended.tags());
+      FleetReplacement.Fleet fleet = fleets.ofRecovering(ended, clock.instant()).orElse(null);
+      FleetReplacement.Next next = FleetReplacement.afterAttempt(result.exitStatus(), tags, fleet,
+          clock.instant());
+      if (next instanceof FleetReplacement.Stop stop) {
+        if (tags.containsKey(FleetReplacement.MAX_ATTEMPTS_TAG)) {
+          say("run " + tags.get(Tags.RUN) + ": no replacement of " + instanceId + ": " + stop.why());
+        }
+        return result;
+      }
+      boolean spot = ((FleetReplacement.Replace) next).spot();
+      say("run " + tags.get(Tags.RUN) + ": " + instanceId + " ended by a spot interruption; its fleet "
+          + fleet.fleetId() + " replaces it " + (spot ? "on the spot market" : "on demand")
+          + " (EC2's part, played here)");
+      String amiId = fleets.imageOf(fleet.templateImage());
+      result = runAttempt(aws, NewAttempt.fromFleet(fleet, amiId, ended, spot), job, jobLines);
+      instanceId = result.instanceId();
+    }
+  }
+
+  /**
+   * A new attempt of a run that has had one: {@code request} (an instance with the run's tags, e.g.
+   * {@link NewAttempt#like}) goes to the emulator, and the instance it starts boots here and is
+   * followed as {@link #run} follows the first. Its first-boot finds the run's checkpoint and counts
+   * the earlier attempts, as on EC2.
+   *
+   * @param job as for an earlier attempt of the run: the new instance's results go beside its
+   */
+  public JobResult runAttempt(AwsClients aws, RunInstancesRequest request, Job job, Consumer<String> jobLines) {
+    String instanceId = aws.ec2().runInstances(request).instances().get(0).instanceId();
+    say("launched " + instanceId + " in the emulator: a new attempt of the run whose results are in "
+        + runFolder(job.results()).uri());
+    Job attempt = new Job(runFolder(job.results()).folder(instanceId), job.followed(), job.spotNotice(), job.poll());
+    return runInstance(aws, instanceId, attempt, jobLines);
+  }
+
+  /** The run's folder: the one that holds an instance's folder. */
+  static ResultFolder runFolder(ResultFolder instance) {
+    String prefix = instance.prefix();
+    int parentEnd = prefix.lastIndexOf('/', prefix.length() - 2) + 1;
+    return new ResultFolder(instance.bucket(), prefix.substring(0, parentEnd));
+  }
+
+  /**
+   * Boots the emulator's instance here and follows its job until it has reported and powered off;
+   * the emulator's instance is terminated on every way out. When the emulator's instance ends first
+   * (ami cancel terminates it), the container is halted as EC2 halts an instance it terminates.
+   */
+  private JobResult runInstance(AwsClients aws, String instanceId, Job job, Consumer<String> jobLines) {
     try {
       String userData = userData(aws, instanceId);
-      Instance described = aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0)
-          .instances().get(0);
-      say("booting " + instanceId + " from the local image of " + launched.amiId() + " (user-data: "
+      Instance described = describe(aws, instanceId);
+      EmulatorView view = EmulatorView.of(new RunFleets(aws), described, clock.instant());
+      // Only a spot instance gets the notice (a replacement may run on demand).
+      LocalInstance.Settings settings = new LocalInstance.Settings(instanceAwsEnvironment(aws),
+          job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null,
+          described.instanceLifecycle() == InstanceLifecycleType.SPOT ? job.spotNotice() : null);
+      say("booting " + instanceId + " from the local image of " + view.amiId() + " (user-data: "
           + (userData == null ? "none" : userData.strip()) + ")");
       try (LocalInstance instance = LocalInstance.boot(paths,
-          new LocalInstance.Identity(instanceId, launched.amiId(), aws.region().id(), userData,
-              described.instanceTypeAsString(), metadataTags(described)), settings, clock,
+          new LocalInstance.Identity(instanceId, view.amiId(), aws.region().id(), userData,
+              described.instanceTypeAsString(), view.metadataTags(described), view.fleetId()), settings, clock,
           progress)) {
-        S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), instance::state);
+        EmulatorWatch emulator = new EmulatorWatch(aws, instanceId, instance, view);
+        S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), emulator::instanceState);
         say("metadata service for " + instanceId + " on " + instance.metadataEndpoint());
         JobResult result = new JobLogFollower(files, jobLines, this::say, clock)
             .follow(instanceId, job.poll(), instance::awaitPowerOff);
         if (result.exitStatus() == null) {
           say(instanceId + " ended without an exit status; the last lines of its first-boot.log:");
           instance.firstBootLogTail().forEach(l -> say("  " + l));
-        } else if (!instance.awaitPowerOff(POWER_OFF)) {
+        } else if (!instance.awaitPowerOff(emulator.halting() ? LocalInstance.Halt.ENDED_IN_THE_EMULATOR.grace()
+            : POWER_OFF)) {
           say(instanceId + " reported its job but did not power off (terminateOnExit false?): halting it, since a"
               + " local instance ends with this command");
         }
-        instance.halt();
-        say(instanceId + " is down (systemd-nspawn exit " + instance.exitCode().orElse(-1)
-            + "); terminating it in the emulator, as EC2 does after a power-off");
+        instance.halt(LocalInstance.Halt.JOB_REPORTED);
+        say(instanceId + " is down (systemd-nspawn exit " + instance.exitCode().orElse(-1) + ")"
+            + (emulator.halting() ? "" : "; terminating it in the emulator, as EC2 does after a power-off"));
         return result;
       }
     } finally {
@@ -108,11 +179,88 @@ public final class LocalLaunch implements InstanceHost {
     }
   }
 
-  /** The tags the metadata service serves: none unless the instance was launched with metadata tags enabled. */
-  private static Map<String, String> metadataTags(Instance instance) {
-    boolean enabled = instance.metadataOptions() != null
-        && instance.metadataOptions().instanceMetadataTags() == InstanceMetadataTagsState.ENABLED;
-    return enabled ? Ec2Tags.toMap(instance.tags()) : Map.of();
+  /**
+   * Reads the emulator's instance whenever the follower asks for the state: once the emulator has
+   * ended it (terminated, or stopped, by ami cancel or by hand), the metadata service gets its tags
+   * as they are now (the cancel tag among them) and the container is halted in order.
+   */
+  private final class EmulatorWatch {
+    private final AwsClients aws;
+    private final String instanceId;
+    private final LocalInstance instance;
+    private final EmulatorView view;
+    private boolean halting;
+    private boolean expired;
+
+    EmulatorWatch(AwsClients aws, String instanceId, LocalInstance instance, EmulatorView view) {
+      this.aws = aws;
+      this.instanceId = instanceId;
+      this.instance = instance;
+      this.view = view;
+    }
+
+    String instanceState() {
+      if (!halting && instance.running()) {
+        endAtExpiry();
+        Instance now = describe(aws, instanceId);
+        String state = now.state().nameAsString();
+        if (ENDED_IN_THE_EMULATOR.contains(state)) {
+          instance.tags(view.metadataTags(now));
+          say(instanceId + " is " + state + " in the emulator: halting it as EC2 does; its first-boot unit has up to "
+              + LocalInstance.FIRST_BOOT_STOP_TIMEOUT.toSeconds() + " s to stop the job and upload its results");
+          instance.requestHalt(LocalInstance.Halt.ENDED_IN_THE_EMULATOR);
+          halting = true;
+        }
+      }
+      return instance.state();
+    }
+
+    /** A fleet with TerminateInstancesWithExpiration ends its instances at ValidUntil: EC2's cost ceiling. */
+    private void endAtExpiry() {
+      FleetReplacement.Fleet fleet = view.fleet();
+      if (expired || fleet == null || !fleet.terminateInstancesWithExpiration() || !fleet.expired(clock.instant())) {
+        return;
+      }
+      expired = true;
+      say("the fleet " + fleet.fleetId() + " of " + instanceId + " expired at " + fleet.validUntil()
+          + " (ValidUntil): terminating " + instanceId + " in the emulator, as EC2 does");
+      aws.ec2().terminateInstances(b -> b.instanceIds(instanceId));
+    }
+
+    boolean halting() {
+      return halting;
+    }
+  }
+
+  /**
+   * The emulator's instance as EC2 would have launched it. moto launches a fleet's instances
+   * without what their launch template version says beyond tags, user-data and type: their image
+   * is still the template's {@code resolve:ssm:} parameter, and their metadata options moto's
+   * defaults (no tags in the metadata).
+   *
+   * @param fleet the fleet of a recovering run's instance; null for any other instance
+   */
+  private record EmulatorView(String amiId, FleetReplacement.Fleet fleet) {
+
+    static EmulatorView of(RunFleets fleets, Instance described, Instant now) {
+      return new EmulatorView(fleets.imageOf(described.imageId()), fleets.ofRecovering(described, now).orElse(null));
+    }
+
+    /** The tags the metadata service serves: none unless launched with metadata tags on (by itself or its template). */
+    Map<String, String> metadataTags(Instance instance) {
+      boolean enabled = instance.metadataOptions() != null
+          && instance.metadataOptions().instanceMetadataTags() == InstanceMetadataTagsState.ENABLED
+          || fleet != null && fleet.metadataTags();
+      return enabled ? Ec2Tags.toMap(instance.tags()) : Map.of();
+    }
+
+    String fleetId() {
+      return fleet == null ? null : fleet.fleetId();
+    }
+  }
+
+  private static Instance describe(AwsClients aws, String instanceId) {
+    return aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0);
   }
 
   /** The user-data as the emulator holds it for the instance (the one line of the contract). */

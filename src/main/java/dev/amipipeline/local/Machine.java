@@ -32,8 +32,10 @@ import org.apache.commons.exec.PumpStreamHandler;
  */
 public final class Machine implements AutoCloseable {
 
-  /** machine.sh's grace for a halt before it kills the container, and a margin for the rest. */
-  private static final Duration STOP_WAIT = Duration.ofSeconds(10 + 20);
+  /** machine.sh's default grace for a halt before it kills the container (AMI_MACHINE_STOP_GRACE_SECONDS). */
+  public static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
+  /** Beyond the grace: machine.sh kills the container, nspawn ends, the overlay is unmounted. */
+  private static final Duration KILL_MARGIN = Duration.ofSeconds(20);
   private static final int CONSOLE_TAIL = 8;
   private static final String OWNER = "owner";
 
@@ -171,16 +173,27 @@ public final class Machine implements AutoCloseable {
     return result.getExitValue();
   }
 
-  /** Halts the machine (its systemd shuts down in order) and waits until it is down. Keeps the folder. */
-  public void stop() {
+  /**
+   * Halts the machine (its systemd shuts down in order) and waits until it is down; what still runs
+   * after {@code grace} is killed. Keeps the folder. A halt under way keeps the grace it was asked with.
+   */
+  public void stop(Duration grace) {
     if (!running()) {
       return;
     }
-    pipe.say("stop");
-    if (!awaitExit(STOP_WAIT)) {
-      pipe.close(); // machine.sh kills what is left
-      awaitExit(STOP_WAIT);
+    requestStop(grace);
+    if (!awaitExit(grace.plus(KILL_MARGIN))) {
+      pipe.close(); // machine.sh takes this process for gone: it kills what is left and deletes the folder
+      awaitExit(KILL_MARGIN);
     }
+  }
+
+  /** Starts a halt with {@code grace} (see {@link #stop}) and returns at once; {@link #awaitExit} waits for it. */
+  public void requestStop(Duration grace) {
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("a halt's grace cannot be negative");
+    }
+    pipe.say("stop " + grace.toSeconds());
   }
 
   /** The last lines of the machine's console (systemd's boot and shutdown messages). */
@@ -199,10 +212,13 @@ public final class Machine implements AutoCloseable {
     }
   }
 
-  /** Stops the machine if it runs and deletes its folder. Safe to call more than once, from any thread. */
+  /**
+   * Stops the machine if it runs (with the default grace: whoever closes it does not wait for its
+   * units) and deletes its folder. Safe to call more than once, from any thread.
+   */
   @Override
   public synchronized void close() {
-    stop();
+    stop(DEFAULT_GRACE);
     pipe.close();
     if (Thread.currentThread() != shutdownHook) {
       try {
@@ -211,7 +227,8 @@ public final class Machine implements AutoCloseable {
         // the JVM is shutting down and runs the hook anyway
       }
     }
-    if (Files.exists(dir)) {
+    // Still running after the stop: machine.sh, told this process is done with it, deletes the folder itself.
+    if (!running() && Files.exists(dir)) {
       HostCommand.removeTree(dir);
     }
   }

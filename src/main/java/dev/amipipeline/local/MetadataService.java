@@ -133,6 +133,14 @@ public final class MetadataService implements AutoCloseable {
     }
   }
 
+  /** Replaces every instance tag with {@code tags} (in their order), as {@link #tag} does one by one. */
+  public void tags(Map<String, String> tags) {
+    synchronized (this.tags) {
+      this.tags.clear();
+      this.tags.putAll(tags);
+    }
+  }
+
   public int tokensIssued() {
     return tokensIssued.get();
   }

@@ -9,14 +9,18 @@
 # namespace (the caller runs it under unshare --mount): the mount is never in the host's mount
 # table and goes away with the last process of the namespace, however it ends.
 #
-# The caller holds this script's stdin open. The line "stop" halts the machine.
-# The end of stdin without it means the caller is gone, whatever ended it (kill -9 included: the
-# kernel closes the pipe); the machine is halted the same way and DIR is deleted, since nobody else
-# will. Exits with systemd-nspawn's exit code.
+# The caller holds this script's stdin open. The line "stop SECONDS" halts the machine with that
+# grace ("stop" alone: the default grace); later stop lines change nothing. The end of stdin means
+# the caller is gone, whatever ended it (kill -9 included: the kernel closes the pipe); the machine
+# is halted the same way (a halt under way goes on with its grace) and DIR is deleted, since nobody
+# else will, after running DIR/abandoned.sh when the caller left one. Exits with systemd-nspawn's
+# exit code.
 #
-# Halting: SIGTERM to nspawn, which asks the container's systemd to shut down; after
-# AMI_MACHINE_STOP_GRACE_SECONDS (10) every process of the container is killed. Killing nspawn alone
-# would not do: the container runs on without it.
+# Halting: SIGTERM to nspawn, which asks the container's systemd to shut down; after the grace
+# every process of the container is killed. Killing nspawn alone would not do: the container runs
+# on without it. The default grace, AMI_MACHINE_STOP_GRACE_SECONDS (10), suits a machine nobody
+# waits for; a caller that wants the container's units to stop in order (a job saving its work)
+# asks for their stop time.
 set -uo pipefail
 
 name="$1"
@@ -61,31 +65,39 @@ kill_container() {
   done < <(find -L /proc -mindepth 2 -maxdepth 2 -name root -samefile "$root" 2>/dev/null)
 }
 
+# halt_machine [SECONDS]: SIGTERM to nspawn, and every process of the container killed after the
+# grace (the default one without SECONDS). Once only: a halt under way keeps its grace.
 # shellcheck disable=SC2317 # called by the traps
 halt_machine() {
+  local seconds="${1:-$grace}"
   [[ -n "$killer" ]] && return 0
   kill -TERM "$nspawn" 2>/dev/null || return 0
   (
     sleeper=""
     trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep "$grace" 3<&- &
+    sleep "$seconds" 3<&- &
     sleeper=$!
     wait "$sleeper"
     kill_container
   ) &
   killer=$!
 }
-trap halt_machine USR1
+# A signal carries no number: the watcher leaves the asked-for grace in this file first.
+halt_grace_file="$dir/halt-grace"
+trap 'halt_machine "$(cat "$halt_grace_file" 2>/dev/null)"' USR1
 trap 'abandoned=true; halt_machine' USR2
 
 # The caller's end of the pipe, read in the background so that the main loop can wait for nspawn
-# (through fd 3: a background command's stdin is /dev/null).
+# (through fd 3: a background command's stdin is /dev/null). It reads on after a stop line, so a
+# caller that dies while its machine halts still has the folder deleted.
 (
-  if IFS= read -r line <&3 && [[ "$line" == stop ]]; then
-    kill -USR1 $$
-  else
-    kill -USR2 $$
-  fi
+  while IFS= read -r line <&3; do
+    if [[ "$line" =~ ^stop( ([0-9]+))?$ ]]; then
+      echo "${BASH_REMATCH[2]:-$grace}" >"$halt_grace_file"
+      kill -USR1 $$
+    fi
+  done
+  kill -USR2 $$
 ) &
 watcher=$!
 
@@ -106,6 +118,11 @@ kill_container
 rm -rf "/run/systemd/nspawn/propagate/$name"
 [[ -n "$lower" ]] && umount "$root"
 if [[ "$abandoned" == true ]]; then
+  # What the caller leaves for when it is gone before its machine (ending the instance the machine
+  # stood for): a script in the folder, run once the machine is down. Nobody reads its output.
+  if [[ -f "$dir/abandoned.sh" ]]; then
+    timeout 30 bash "$dir/abandoned.sh" </dev/null >/dev/null 2>&1
+  fi
   rm -rf "$dir"
 fi
 exit "$status"

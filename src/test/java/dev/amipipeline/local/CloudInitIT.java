@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,10 +61,14 @@ class CloudInitIT {
   static LocalStack.Baked baked;
 
   @BeforeAll
-  static void bakeAnImageWithCloudInit() throws IOException {
-    local.jobs.publish(REPORTS_CLOUD_INIT);
+  static void bakeAnImageWithCloudInit() {
     local.addProject(PROJECT, local.projectFrom(Shell.REPO.resolve("src/test/resources/projects/cloud-init.json")));
-    baked = local.bake(PROJECT);
+    baked = local.baked(PROJECT);
+  }
+
+  @BeforeEach
+  void publishTheJob() {
+    local.jobs.publish(REPORTS_CLOUD_INIT);
   }
 
   @Test

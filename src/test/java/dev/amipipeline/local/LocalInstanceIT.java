@@ -5,7 +5,6 @@ import static dev.amipipeline.local.LocalStack.instanceIdIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.common.Json;
 import dev.amipipeline.testing.Await;
@@ -36,7 +35,7 @@ import software.amazon.awssdk.services.ec2.model.Instance;
  */
 class LocalInstanceIT {
 
-  static final String PROJECT = "demo";
+  static final String PROJECT = LocalStack.DEMO;
   static final Pattern METADATA = Pattern.compile("metadata service for (i-[0-9a-f]+) on http://127\\.0\\.0\\.1:(\\d+)");
 
   /** Prints a line and fails with 3. */
@@ -44,14 +43,6 @@ class LocalInstanceIT {
       #!/bin/bash
       echo "the job says hello from $(hostname) as $(id -un)"
       exit 3
-      """;
-
-  /** Checkpoints on SIGTERM. */
-  static final String TRAINS = """
-      #!/bin/bash
-      trap 'echo "SIGTERM: saving a checkpoint"; exit 143' TERM
-      echo "training started"
-      while :; do sleep 0.2; done
       """;
 
   static final String SLEEPS = """
@@ -65,29 +56,22 @@ class LocalInstanceIT {
   static AwsClients aws;
   static JobServer jobs;
   static Path state;
-  static String hostPackagesBefore;
-  static Shell.Result bake;
+  static LocalStack.Baked baked;
   static String amiId;
 
   @BeforeAll
-  static void bakeTheDemoProjectLocally() throws IOException {
+  static void bakeTheDemoProjectLocally() {
     aws = local.aws;
     jobs = local.jobs;
     state = local.state;
-    jobs.publish(EXITS_3);
     // The shipped demo project, but its job comes from the git daemon on loopback.
-    ObjectNode demo = local.projectFrom(Shell.REPO.resolve("packer/projects/demo.json"));
-    ((ObjectNode) demo.get("run")).put("command", "./job.sh");
-    local.addProject(PROJECT, demo);
-    hostPackagesBefore = host("dpkg-query", "-W").out();
-
-    LocalStack.Baked baked = local.bake(PROJECT);
-    bake = baked.result();
+    baked = local.bakedDemo();
     amiId = baked.amiId();
   }
 
   @Test
   void theProvisionersRanInTheContainerAndTheImageIsCleanAndReady() throws IOException {
+    Shell.Result bake = baked.result();
     assertThat(bake.err()).contains("10-git: installed git version", "20-jdk: installed openjdk-17-jdk-headless",
         "40-awscli: installed aws-cli/2", "90-validate: the image is ready");
     Matcher sshd = Pattern.compile("answers SSH on 127\\.0\\.0\\.1:(\\d+) as ubuntu").matcher(bake.err());
@@ -127,7 +111,8 @@ class LocalInstanceIT {
 
     assertThat(Path.of("/etc/systemd/system/ami-first-boot.service")).as("no unit on the host").doesNotExist();
     assertThat(Path.of("/opt/ami-pipeline")).as("no launcher on the host").doesNotExist();
-    assertThat(host("dpkg-query", "-W").out()).as("no package installed on the host").isEqualTo(hostPackagesBefore);
+    assertThat(host("dpkg-query", "-W").out()).as("no package installed on the host")
+        .isEqualTo(baked.hostPackagesBefore());
     host("rm", "-rf", "--one-file-system", image.toString());
   }
 
@@ -162,25 +147,7 @@ class LocalInstanceIT {
   }
 
   @Test
-  void aSpotInterruptionGivesTheJobSigtermAndIsReportedAsSuch() throws IOException {
-    jobs.publish(TRAINS);
-
-    Shell.Result launch = local.ami("launch", "--project", PROJECT, "--local", "--spot", "--spot-interrupt-after", "3s",
-        "--follow", "--poll-interval-ms", "500");
-
-    String instanceId = instanceIdIn(launch.out());
-    String results = local.resultsOf(PROJECT, instanceId);
-    JsonNode status = Json.OUTPUT.readTree(local.s3Text(results + "exit-status.json"));
-    assertThat(status.get("reason").asText()).isEqualTo("spot-interruption");
-    assertThat(status.get("exitCode").asInt()).as("the job's own code after SIGTERM").isEqualTo(143);
-    assertThat(local.s3Text(results + "job.log")).contains("training started", "SIGTERM: saving a checkpoint");
-    assertThat(launch.out()).as("followed").contains("training started", "SIGTERM: saving a checkpoint",
-        "exit code 143 (spot-interruption)");
-    assertThat(launch.exitCode()).isEqualTo(143);
-  }
-
-  @Test
-  void killingTheCliWhileTheInstanceBootsLeavesNoContainerFolderMountOrPort() throws Exception {
+  void killingTheCliWhileTheInstanceBootsLeavesNoContainerFolderMountPortOrRunningInstance() throws Exception {
     jobs.publish(SLEEPS);
     Path out = tmp.resolve("killed.out");
     Path err = tmp.resolve("killed.err");
@@ -209,6 +176,8 @@ class LocalInstanceIT {
     assertThat(Leftovers.mounts(instanceId)).isEmpty();
     assertThat(Path.of("/run/systemd/nspawn/propagate", instanceId)).doesNotExist();
     assertThat(listening(port)).as("the metadata port").isFalse();
+    assertThat(instance(instanceId).state().nameAsString()).as("ended in the emulator, as the machine did")
+        .isEqualTo("terminated");
   }
 
   // --- running the CLI and reading what it left ---

@@ -21,38 +21,51 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * What the local-instance tests run against, one per test class ({@code @RegisterExtension static}):
- * the class's own moto_server (not reset between tests: every launch needs the class's bake), the
- * log bucket, the job's repository on a git daemon on loopback, a state folder for local images and
- * machines, a projects folder, and the CLI as a process (the jar, as root) pointed at all of it.
- * After each test it checks that no machine folder, process or mount is left.
+ * What the local-instance tests run against, one for all their classes in this JVM
+ * ({@code @RegisterExtension static}; made by the first class that needs it, closed when the last
+ * has run): a moto_server (never reset: a bake is minutes, so each project is baked once, by the
+ * first test that asks, and every later launch boots that image), the log bucket, the job's
+ * repository on a git daemon on loopback, a state folder for local images and machines, a
+ * projects folder, and the CLI as a process (the jar, as root) pointed at all of it. Tests tell
+ * their runs apart by run and instance id. After each test it checks that no machine folder,
+ * process or mount is left.
  *
  * <p>No test reaches the network: the root cache comes from scripts/test's prepare step, and the
  * Debian mirror is pointed at a closed loopback port, so a missing cache fails the bake instead of
  * downloading.
  */
-final class LocalStack implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+final class LocalStack implements BeforeAllCallback, AfterEachCallback {
 
   static final String BUCKET = "ami-pipeline-demo-logs";
   static final String NO_MIRROR = "http://127.0.0.1:9/debian";
   static final Pattern INSTANCE_ID = Pattern.compile("\\bi-[0-9a-f]{8,17}\\b");
 
-  /** A bake's output and the AMI id it recorded. */
-  record Baked(Shell.Result result, String amiId) {}
+  /** The demo project as the tests bake it. */
+  static final String DEMO = "demo";
+  /** Where the demo's job keeps its checkpoint on the instance (run.checkpoint.dir). */
+  static final String CHECKPOINT_DIR = "/var/lib/ml/checkpoints";
 
-  private Path dir;
-  private MotoServer moto;
+  /**
+   * A bake's output, the AMI id it recorded, and this host's packages just before it (a local bake
+   * installs nothing here).
+   */
+  record Baked(Shell.Result result, String amiId, String hostPackagesBefore) {}
+
+  private static final ExtensionContext.Namespace SHARED = ExtensionContext.Namespace.create(LocalStack.class);
+
+  private Shared shared;
   AwsClients aws;
   JobServer jobs;
   /** The local images and machines ($AMI_LOCAL_STATE). */
@@ -60,36 +73,96 @@ final class LocalStack implements BeforeAllCallback, AfterEachCallback, AfterAll
   Path projects;
 
   @Override
-  public void beforeAll(ExtensionContext context) throws IOException {
-    System.setProperty("aws.accessKeyId", MotoServer.ACCESS_KEY);
-    System.setProperty("aws.secretAccessKey", MotoServer.SECRET_KEY);
-    System.setProperty("aws.disableEc2Metadata", "true");
-    dir = Files.createTempDirectory("ami-local-");
-    moto = MotoServer.start();
-    aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
-    aws.s3(aws.region()).createBucket(b -> b.bucket(BUCKET));
-    jobs = JobServer.start(dir);
-    state = dir.resolve("state");
-    projects = Files.createDirectories(dir.resolve("projects"));
+  public void beforeAll(ExtensionContext context) {
+    // In the root context's store: closed once every test class of the run has ended.
+    shared = context.getRoot().getStore(SHARED).getOrComputeIfAbsent(Shared.class, k -> Shared.start(), Shared.class);
+    aws = shared.aws;
+    jobs = shared.jobs;
+    state = shared.dir.resolve("state");
+    projects = shared.projects;
+  }
+
+  /** The stack's resources and the projects baked so far. */
+  private record Shared(Path dir, MotoServer moto, AwsClients aws, JobServer jobs, Path projects,
+      Map<String, Baked> baked) implements AutoCloseable {
+
+    static Shared start() {
+      System.setProperty("aws.accessKeyId", MotoServer.ACCESS_KEY);
+      System.setProperty("aws.secretAccessKey", MotoServer.SECRET_KEY);
+      System.setProperty("aws.disableEc2Metadata", "true");
+      try {
+        Path dir = Files.createTempDirectory("ami-local-");
+        MotoServer moto = MotoServer.start();
+        AwsClients aws = AwsClients.create(new AwsSettings(MotoServer.REGION, null, moto.endpoint()));
+        aws.s3(aws.region()).createBucket(b -> b.bucket(BUCKET));
+        return new Shared(dir, moto, aws, JobServer.start(dir), Files.createDirectories(dir.resolve("projects")),
+            new ConcurrentHashMap<>());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        jobs.close();
+        aws.close();
+      } finally {
+        moto.close();
+        // Unpacked images hold absolute symlinks (/usr/bin/awk → /etc/alternatives/…), which Java's tree
+        // walks would follow out of the folder.
+        host("rm", "-rf", "--one-file-system", dir.toString());
+      }
+    }
   }
 
   /** The project file {@code source}, its job's repository the git daemon's; write it with {@link #addProject}. */
-  ObjectNode projectFrom(Path source) throws IOException {
-    ObjectNode project = (ObjectNode) Json.OUTPUT.readTree(source.toFile());
-    ((ObjectNode) project.get("run")).put("repo", jobs.url());
-    return project;
+  ObjectNode projectFrom(Path source) {
+    try {
+      ObjectNode project = (ObjectNode) Json.OUTPUT.readTree(source.toFile());
+      ((ObjectNode) project.get("run")).put("repo", jobs.url());
+      return project;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
-  void addProject(String name, ObjectNode project) throws IOException {
-    Files.writeString(projects.resolve(name + ".json"), Json.OUTPUT.writeValueAsString(project));
+  void addProject(String name, ObjectNode project) {
+    try {
+      Files.writeString(projects.resolve(name + ".json"), Json.OUTPUT.writeValueAsString(project));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
-  /** {@code ami bake --project P --local-root}, which must succeed. */
-  Baked bake(String project) {
-    Shell.Result bake = ami("bake", "--project", project, "--local-root", "--history",
-        dir.resolve("ami-history.md").toString());
-    assertThat(bake.exitCode()).as("the local bake: %s", bake.err()).isZero();
-    return new Baked(bake, parameters(project).currentAmiId().orElseThrow());
+  /**
+   * {@code ami bake --project P --local-root}, which must succeed, the first time a test of this JVM
+   * asks for P (written with {@link #addProject} before); later calls give that bake.
+   */
+  Baked baked(String project) {
+    return shared.baked.computeIfAbsent(project, p -> {
+      String hostPackages = host("dpkg-query", "-W").out();
+      Shell.Result bake = ami("bake", "--project", p, "--local-root", "--history",
+          shared.dir.resolve("ami-history.md").toString());
+      assertThat(bake.exitCode()).as("the local bake: %s", bake.err()).isZero();
+      return new Baked(bake, parameters(p).currentAmiId().orElseThrow(), hostPackages);
+    });
+  }
+
+  /**
+   * The shipped demo project, baked once: its job is the job server's job.sh (publish one before a
+   * launch), and it keeps a checkpoint in {@link #CHECKPOINT_DIR}, saved when the job ends or is
+   * stopped (and every 300 s, the default, which no test job lasts).
+   */
+  Baked bakedDemo() {
+    if (!Files.exists(projects.resolve(DEMO + ".json"))) {
+      ObjectNode demo = projectFrom(Shell.REPO.resolve("packer/projects/demo.json"));
+      ObjectNode run = (ObjectNode) demo.get("run");
+      run.put("command", "./job.sh");
+      run.putObject("checkpoint").put("dir", CHECKPOINT_DIR);
+      addProject(DEMO, demo);
+    }
+    return baked(DEMO);
   }
 
   /** The project's parameters under the default prefix. */
@@ -98,7 +171,7 @@ final class LocalStack implements BeforeAllCallback, AfterEachCallback, AfterAll
   }
 
   Map<String, String> environment() {
-    Map<String, String> env = new LinkedHashMap<>(moto.environment());
+    Map<String, String> env = new LinkedHashMap<>(shared.moto.environment());
     env.put("AMI_LOCAL_STATE", state.toString());
     env.put("AMI_DEBIAN_MIRROR", NO_MIRROR);
     return env;
@@ -159,32 +232,14 @@ final class LocalStack implements BeforeAllCallback, AfterEachCallback, AfterAll
     }
   }
 
-  /** After every test: no machine folder, process or mount of ours is left. */
+  /** After every test: no instance runs in the emulator, and no machine folder, process or mount of ours is left. */
   @Override
   public void afterEach(ExtensionContext context) {
+    assertThat(aws.ec2().describeInstancesPaginator(b -> b.filters(f -> f.name("instance-state-name")
+        .values("pending", "running", "stopping", "shutting-down"))).reservations().stream()
+        .flatMap(r -> r.instances().stream()).map(Instance::instanceId)).as("instances left in the emulator").isEmpty();
     assertThat(machineFolders()).as("machine folders").isEmpty();
     assertThat(Leftovers.mentioning(state.toString())).as("processes of our machines").isEmpty();
     assertThat(Leftovers.mounts(state.toString())).as("mounts of our machines").isEmpty();
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    try {
-      if (jobs != null) {
-        jobs.close();
-      }
-      if (aws != null) {
-        aws.close();
-      }
-    } finally {
-      if (moto != null) {
-        moto.close();
-      }
-      if (dir != null) {
-        // Unpacked images hold absolute symlinks (/usr/bin/awk → /etc/alternatives/…), which Java's tree
-        // walks would follow out of the folder.
-        host("rm", "-rf", "--one-file-system", dir.toString());
-      }
-    }
   }
 }

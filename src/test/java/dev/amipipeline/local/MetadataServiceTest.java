@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,23 @@ class MetadataServiceTest {
     assertThat(get("/latest/meta-data/tags/instance/ami-pipeline:cancelled")).isEqualTo("200 2026-12-02T11:00:00Z");
     assertThat(get("/latest/meta-data/tags/instance")).isEqualTo("200 ami-pipeline:run\nami-pipeline:cancelled");
     assertThat(get("/latest/meta-data/tags/instance/Name")).isEqualTo("404 Not Found");
+  }
+
+  @Test
+  void allTagsCanBeReplacedAtOnceAsTheEmulatorHasThemNow() throws Exception {
+    imds.tag("ami-pipeline:run", "demo-20261202-101500-3fa9");
+    imds.tag("Name", "demo-20261202-101500");
+
+    Map<String, String> now = new LinkedHashMap<>();
+    now.put("ami-pipeline:run", "demo-20261202-101500-3fa9");
+    now.put("ami-pipeline:cancelled", "2026-12-02T11:00:00Z");
+    imds.tags(now);
+
+    assertThat(get("/latest/meta-data/tags/instance")).isEqualTo("200 ami-pipeline:run\nami-pipeline:cancelled");
+    assertThat(get("/latest/meta-data/tags/instance/ami-pipeline:cancelled")).isEqualTo("200 2026-12-02T11:00:00Z");
+    assertThat(get("/latest/meta-data/tags/instance/Name")).isEqualTo("404 Not Found");
+    imds.tags(Map.of());
+    assertThat(get("/latest/meta-data/tags/instance")).isEqualTo("404 Not Found");
   }
 
   @Test
