@@ -269,9 +269,11 @@ class LocalInstances:
 class SeedsBoot:
     """The seeds' way on a local machine: the local root cache's plain Debian base (no provisioning),
     booted under systemd-nspawn by the same machine.sh and overlay as a local instance, whose boot does
-    what cloud-init does with baseline-user-data.yaml: apt-get update, apt-get install of its packages
-    (cloud-init's own options) from the same local package cache, its files, its runcmd. The repository
-    URL is replaced by the bench's, on loopback. cloud-init's own start-up is not counted."""
+    what cloud-init does with baseline-user-data.yaml (row 3's user-data): apt-get update, apt-get
+    install of its packages (cloud-init's own options) from the same local package cache, its files, its
+    runcmd. The repository URL is replaced by the bench's, on loopback. cloud-init's own start-up is not
+    counted. The user-data installs what the job needs before it and the AWS CLI, needed only for the
+    log, after it (the machine is halted once the job's first line is seen, before that part)."""
 
     USER_DATA_REPO = "https://github.com/example-org/hello-job.git"
     REPO_PATH = "/var/lib/ami-pipeline-local-repo"
