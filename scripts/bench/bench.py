@@ -634,10 +634,11 @@ class Bench:
             self._local.close()
         self.stack.close()
 
-    FIRST_LINE = "first line of the job"
-    # The same job for both ways: its first line needs the JDK; it works on a little after it.
-    JOB_USES_THE_JDK = f"""#!/bin/bash
-echo "{FIRST_LINE}: $(java -version 2>&1 | head -n 1)"
+    # The same job for both ways: its first line needs the JDK (it says which java runs: a machine
+    # without one shows no such line); it works on a little after it.
+    FIRST_LINE = "first line of the job: openjdk version"
+    JOB_USES_THE_JDK = """#!/bin/bash
+echo "first line of the job: $(java -version 2>&1 | head -n 1)"
 sleep 5
 echo done
 """
@@ -833,7 +834,7 @@ def main():
     # pages them in about a second), close to the CLI's 45 s bound per call: run row 8 on a quiet machine.
     p.add_argument("--memory-images", type=int, default=2000, help="row 8: images for the memory figures")
     p.add_argument("--runs", type=int, default=5, help="repetitions of the timed rows")
-    p.add_argument("--local-runs", type=int, default=2, help="rows 9 and 10: runs of each way (a local boot is"
+    p.add_argument("--local-runs", type=int, default=3, help="rows 9 and 10: runs of each way (a local boot is"
                    " seconds, the seeds' way a minute or more)")
     args = p.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="ami-bench-"))
