@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# first-boot's step lines: one per step, with a UTC timestamp, to the journal (stdout), to
+# first-boot's step lines: one per step, with a UTC timestamp in milliseconds (how long each step
+# took can be read off the log, e.g. a checkpoint's upload), to the journal (stdout), to
 # first-boot.log and to the console, so a run that cannot reach S3 still says why (on EC2 the
 # console is what `aws ec2 get-console-output` shows). Sourced by first-boot (and the bats tests),
 # never run.
@@ -10,7 +11,7 @@ declare -g boot_log console
 
 log() {
   local line
-  line="$(date -u +%Y-%m-%dT%H:%M:%SZ) first-boot: $*"
+  line="$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) first-boot: $*"
   printf '%s\n' "$line" 2>/dev/null || true
   # 2>/dev/null first: it also silences bash's complaint when the file cannot be opened.
   printf '%s\n' "$line" 2>/dev/null >>"$boot_log" || true

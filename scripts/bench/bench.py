@@ -3,7 +3,9 @@
 
 Starts its own moto_server and a counting proxy in front of it (requests are counted at the wire,
 not by self-report), seeds the same state for each contender, runs both, and prints one table of
-figures and ratios (or JSON with --json). Run through scripts/bench/run.
+figures and ratios (or JSON with --json). Rows 9 and 10 boot local instances (as root, under
+systemd-nspawn) of the demo project, baked once with --local-root, against the same moto_server
+(not through the proxy). Run through scripts/bench/run.
 """
 import argparse
 import json
@@ -13,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -126,6 +129,242 @@ def hyperfine(commands, env, runs, warmup=1):
     return [r["median"] for r in results]
 
 
+
+def median_of(times):
+    return round(statistics.median(times), 2)
+
+
+def stamp(line):
+    """The time a first-boot step line starts with ("2026-12-02T10:30:12.417Z first-boot: …"), in seconds."""
+    from datetime import datetime
+    return datetime.strptime(line.split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+
+
+def when_file_says(pattern, marker, started, result, stop):
+    """In a thread: the time after `started` at which a file matching the glob `pattern` first holds `marker`."""
+    import glob
+    while not stop.is_set():
+        for name in glob.glob(pattern):
+            try:
+                if marker in Path(name).read_text(errors="replace"):
+                    result.append(time.monotonic() - started)
+                    return
+            except OSError:
+                pass
+        time.sleep(0.02)
+
+
+def at(steps, words):
+    """The time of the first of first-boot's step lines that says `words`."""
+    return stamp(next(line for line in steps if f"first-boot: {words}" in line))
+
+
+class RunResults:
+    """The results in the emulator's S3 of the run `ami launch` named in its output, by attempt."""
+
+    def __init__(self, s3, local, output):
+        import re
+        self.s3, self.bucket = s3, local.BUCKET
+        run_id = re.search(r"^run (\S+)", output, re.MULTILINE).group(1)
+        folder = f"runs/{local.PROJECT}/{run_id}/"
+        self.attempts = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=folder):
+            for key in (o["Key"] for o in page.get("Contents", [])):
+                instance = key[len(folder):].split("/")[0]
+                if instance.startswith("i-") and key == f"{folder}{instance}/exit-status.json":
+                    status = json.loads(self._get(key))
+                    self.attempts[status["attempt"]] = key[:-len("exit-status.json")]
+
+    def _get(self, key):
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode()
+
+    def text(self, attempt, name):
+        return self._get(self.attempts[attempt] + name)
+
+    def first_boot_log(self, attempt):
+        return self.text(attempt, "first-boot.log").splitlines()
+
+
+class LocalInstances:
+    """What rows 9 and 10 share: local instances of the demo project (ami bake --local-root, ami launch
+    --local) against the bench's moto_server, as scripts/demo drives them: a state folder, the job's
+    repository on a git daemon on loopback, a projects folder of the bench's own, the log bucket. One
+    local bake serves both rows. Needs root and systemd-nspawn."""
+
+    PROJECT = "demo"
+    BUCKET = "ami-pipeline-demo-logs"
+    CHECKPOINT_DIR = "/var/lib/ml/checkpoints"
+
+    def __init__(self, bench):
+        self.stack = bench.stack
+        self.dir = bench.workdir / "local"
+        self.state = self.dir / "state"
+        self.projects = self.dir / "projects"
+        self.projects.mkdir(parents=True)
+        served = self.dir / "served"
+        served.mkdir()
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(served / "job.git")], check=True)
+        self.src = self.dir / "job-src"
+        subprocess.run(["git", "init", "-q", "-b", "main", str(self.src)], check=True)
+        port = free_port()
+        self.daemon = subprocess.Popen(["git", "daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1",
+                                        f"--port={port}", f"--base-path={served}", str(served)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.repo = f"git://127.0.0.1:{port}/job.git"
+        demo = json.loads((REPO / "packer/projects/demo.json").read_text())
+        demo["run"].update({"repo": self.repo, "command": "./job.sh", "checkpoint": {"dir": self.CHECKPOINT_DIR}})
+        (self.projects / f"{self.PROJECT}.json").write_text(json.dumps(demo, indent=2))
+
+    def env(self):
+        # Straight to moto: the instances' 100 MiB transfers are not the proxy's to count.
+        return self.stack.env(AWS_ENDPOINT_URL=self.stack.moto_url, AMI_LOCAL_STATE=str(self.state))
+
+    def publish(self, script):
+        """Makes `script` the job.sh of branch main."""
+        job = self.src / "job.sh"
+        job.write_text(script)
+        job.chmod(0o755)
+        for cmd in (["add", "job.sh"], ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "job"],
+                    ["push", "-q", "--force", str(self.dir / "served/job.git"), "main"]):
+            subprocess.run(["git", "-C", str(self.src), *cmd], check=True)
+
+    def baked(self):
+        """The demo project baked with --local-root into this stack (again after a row reset the emulator)."""
+        ssm = self.stack.boto("ssm")
+        try:
+            ssm.get_parameter(Name=f"{PREFIX}/{self.PROJECT}/ami-id")
+        except ssm.exceptions.ParameterNotFound:
+            log("  ami bake --project demo --local-root (about a minute warm)")
+            run([AMI, "bake", "--project", self.PROJECT, "--local-root", "--projects-dir", str(self.projects),
+                 "--history", str(self.dir / "ami-history.md")], self.env())
+        s3 = self.stack.boto("s3")
+        if self.BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+            s3.create_bucket(Bucket=self.BUCKET)
+
+    def checkpoint(self, kept):
+        """The run configuration with its checkpoint folder (as baked) or without it."""
+        ssm = self.stack.boto("ssm")
+        name = f"{PREFIX}/{self.PROJECT}/run"
+        config = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+        if kept:
+            config["checkpoint"] = {"dir": self.CHECKPOINT_DIR}
+        else:
+            config.pop("checkpoint", None)
+        ssm.put_parameter(Name=name, Value=json.dumps(config), Type="String", Overwrite=True)
+
+    def launch(self, err, *extra):
+        """`ami launch --local --follow` started now: its stdout a line-buffered pipe, its stderr into `err`."""
+        with open(err, "w") as progress:
+            return subprocess.Popen([AMI, "launch", "--project", self.PROJECT, "--projects-dir", str(self.projects),
+                                     "--local", "--follow", *extra], env=self.env(), stdout=subprocess.PIPE,
+                                    stderr=progress, text=True, bufsize=1)
+
+    def close(self):
+        self.daemon.terminate()
+        self.daemon.wait(timeout=10)
+        # Unpacked roots hold absolute symlinks: never follow them out of the folder.
+        subprocess.run(["rm", "-rf", "--one-file-system", str(self.dir)], check=False)
+
+
+class SeedsBoot:
+    """The seeds' way on a local machine: the local root cache's plain Debian base (no provisioning),
+    booted under systemd-nspawn by the same machine.sh and overlay as a local instance, whose boot does
+    what cloud-init does with baseline-user-data.yaml (row 3's user-data): apt-get update, apt-get
+    install of its packages (cloud-init's own options) from the same local package cache, its files, its
+    runcmd. The repository URL is replaced by the bench's, on loopback. cloud-init's own start-up is not
+    counted. The user-data installs what the job needs before it and the AWS CLI, needed only for the
+    log, after it (the machine is halted once the job's first line is seen, before that part)."""
+
+    USER_DATA_REPO = "https://github.com/example-org/hello-job.git"
+    REPO_PATH = "/var/lib/ami-pipeline-local-repo"
+    MACHINE_SH = REPO / "src/main/resources/dev/amipipeline/local/machine.sh"
+
+    def __init__(self, local, packages_wanted):
+        import yaml
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ami-pipeline/local-root"
+        self.packages_dir = self._package_repo(cache, packages_wanted)
+        base_key = self.packages_dir.name.split("-")[1]
+        bases = sorted(cache.glob(f"*-{base_key}.tar.zst"))
+        if not bases:
+            raise SystemExit(f"bench: no base root for {self.packages_dir} in {cache}")
+        self.dir = local.dir / "seeds"
+        self.lower = self.dir / "base-root"
+        self.lower.mkdir(parents=True)
+        subprocess.run(["tar", "-C", str(self.lower), "--numeric-owner", "--xattrs", "--xattrs-include=*",
+                        "-I", "zstd", "-xpf", str(bases[-1])], check=True)
+        self.user_data = yaml.safe_load((BENCH / "baseline-user-data.yaml").read_text()
+                                        .replace(self.USER_DATA_REPO, local.repo))
+        self.runs = 0
+
+    @staticmethod
+    def _package_repo(cache, wanted):
+        for packages in sorted(cache.glob("packages-*/Packages"), key=lambda f: f.stat().st_mtime, reverse=True):
+            names = {line.split(":", 1)[1].strip() for line in packages.read_text().splitlines()
+                     if line.startswith("Package:")}
+            if set(wanted) <= names:
+                return packages.parent
+        raise SystemExit(f"bench: no local package cache with {', '.join(wanted)} in {cache}:"
+                         " run scripts/ami bake --project demo --local-root --prepare-only")
+
+    def boot_script(self):
+        """cloud-init's part, in the order of its stages: packages (config), then runcmd (final)."""
+        ud = self.user_data
+        lines = ["#!/bin/bash", "set -euo pipefail", "exec >/var/log/seeds-boot.log 2>&1",
+                 "export DEBIAN_FRONTEND=noninteractive"]
+        if ud.get("package_update"):
+            lines.append("apt-get update")
+        if ud.get("packages"):
+            lines.append("apt-get --option=Dpkg::Options::=--force-confold --option=Dpkg::options::=--force-unsafe-io"
+                         " --assume-yes --quiet install " + " ".join(ud["packages"]))
+        for command in ud.get("runcmd", []):
+            lines.append(" ".join(_q(c) for c in command) if isinstance(command, list) else command)
+        return "\n".join(lines) + "\n"
+
+    def start(self):
+        """Boots a fresh machine (the base root under an empty overlay); returns (process, its upper folder)."""
+        self.runs += 1
+        name = f"bench-seeds-{self.runs}"
+        folder = self.dir / name
+        upper = folder / "upper"
+        for f in self.user_data.get("write_files", []):
+            path = upper / f["path"].lstrip("/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f["content"])
+            path.chmod(int(f.get("permissions", "0644"), 8))
+        boot = upper / "usr/local/sbin/seeds-boot"
+        boot.parent.mkdir(parents=True, exist_ok=True)
+        boot.write_text(self.boot_script())
+        boot.chmod(0o755)
+        units = upper / "etc/systemd/system"
+        (units / "multi-user.target.wants").mkdir(parents=True)
+        (units / "seeds-boot.service").write_text(
+            "[Unit]\nDescription=the user-data's work, as cloud-init does it\nAfter=network-online.target\n"
+            "[Service]\nType=oneshot\nExecStart=/usr/local/sbin/seeds-boot\n")
+        (units / "multi-user.target.wants/seeds-boot.service").symlink_to("../seeds-boot.service")
+        # As ami launch --local does: sshd would listen on the host's port 22.
+        (units / "ssh.service").symlink_to("/dev/null")
+        nspawn = ["systemd-nspawn", "--quiet", f"--directory={folder / 'root'}", f"--machine={name}",
+                  "--register=no", "--keep-unit", "--console=passive", "--resolv-conf=off", "--timezone=off",
+                  "--link-journal=no", f"--bind-ro={self.packages_dir}:{self.REPO_PATH}", "--boot"]
+        # machine.sh halts the machine when its stdin closes: the bench cannot leave one behind.
+        self.started = time.monotonic()
+        proc = subprocess.Popen(["setsid", "--wait", "unshare", "--mount", "--propagation", "private", "bash",
+                                 str(self.MACHINE_SH), name, str(folder), "--overlay", str(self.lower), "--",
+                                 *nspawn], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, text=True)
+        return proc, upper
+
+    @staticmethod
+    def halt(proc):
+        try:
+            proc.stdin.write("stop 5\n")
+            proc.stdin.flush()
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        proc.wait(timeout=60)
+
+
 class Bench:
     def __init__(self, args, workdir):
         self.args = args
@@ -137,6 +376,7 @@ class Bench:
         for name in ("bench", "demo"):
             shutil.copy(REPO / "packer/projects/demo.json", self.projects / f"{name}.json")
         self.history = workdir / "ami-history.md"
+        self._local = None
         # The first command after a build makes the jar's AppCDS archives (about 5 s, once per jar):
         # made here, so every row measures the commands as they run from then on.
         for warm_up in (["--version"], ["doctor", "--projects-dir", str(self.projects)]):
@@ -378,6 +618,169 @@ class Bench:
             self.row(8, f"{name} over {n} images, -Xmx128m: peak RSS", round(mib), None, "MiB",
                      f"completes ({took:.1f} s)", ok=True)
 
+    # ---- rows 9 and 10: local instances ---------------------------------------------------------------
+
+    def local(self):
+        if self._local is None:
+            missing = [t for t in ("systemd-nspawn", "unshare", "setsid", "zstd") if not shutil.which(t)]
+            if os.geteuid() != 0 or missing:
+                raise SystemExit("bench: rows 9 and 10 boot local instances: they need root and systemd-nspawn"
+                                 + (f" (missing: {', '.join(missing)})" if missing else ""))
+            self._local = LocalInstances(self)
+        return self._local
+
+    def close(self):
+        if self._local is not None:
+            self._local.close()
+        self.stack.close()
+
+    # The same job for both ways: its first line needs the JDK (it says which java runs: a machine
+    # without one shows no such line); it works on a little after it.
+    FIRST_LINE = "first line of the job: openjdk version"
+    JOB_USES_THE_JDK = """#!/bin/bash
+echo "first line of the job: $(java -version 2>&1 | head -n 1)"
+sleep 5
+echo done
+"""
+
+    def launch_to_first_line(self):
+        log("row 9: launch → the job's first line, our baked image vs the seeds' way (installs at boot)")
+        local = self.local()
+        local.baked()
+        local.checkpoint(kept=False)  # the seeds' job has none either
+        local.publish(self.JOB_USES_THE_JDK)
+        seeds = SeedsBoot(local, ["git", "openjdk-17-jdk-headless"])  # unpacks the base root: not timed
+        log("  a first launch unpacks the image, once per image (not timed)")
+        self._ours_to_first_line(local, "unpack")
+        followed, written, first_boot, theirs = [], [], [], []
+        for i in range(self.args.local_runs):
+            log(f"  run {i + 1} of {self.args.local_runs}: ours")
+            f, w, fb = self._ours_to_first_line(local, i)
+            followed.append(f)
+            written.append(w)
+            first_boot.append(fb)
+            log(f"    {f:.2f} s (written on the instance after {w:.2f} s, first-boot's part {fb:.2f} s); the seeds' way")
+            theirs.append(self._seeds_to_first_line(seeds))
+            log(f"    {theirs[-1]:.2f} s")
+        o, w, fb, b = median_of(followed), median_of(written), median_of(first_boot), median_of(theirs)
+        n = self.args.local_runs
+        self.row(9, f"launch → the job's first line shown by --follow vs the seeds' way (median of {n})", o, b, "s",
+                 "≤ 0.05 (20× faster)", ok=b / o >= 20)
+        self.row(9, "launch → the job's first line written on the instance vs the seeds' way", w, b, "s", "")
+        self.row(9, "  of which first-boot: its first step line → the job's start", fb, None, "s", "")
+
+    def _ours_to_first_line(self, local, i):
+        err = local.dir / f"launch-9-{i}.err"
+        started = time.monotonic()
+        proc = local.launch(err)
+        written, stop = [], threading.Event()
+        watcher = threading.Thread(target=when_file_says, daemon=True, args=(
+            str(local.state / "machines/*/upper/var/log/ami-pipeline/job.log"), self.FIRST_LINE, started, written, stop))
+        watcher.start()
+        followed, out = None, []
+        for line in proc.stdout:
+            out.append(line)
+            if followed is None and self.FIRST_LINE in line:
+                followed = time.monotonic() - started
+        proc.wait(timeout=300)
+        stop.set()
+        watcher.join()
+        if proc.returncode != 0 or followed is None or not written:
+            raise SystemExit(f"bench: ami launch --local ended {proc.returncode} without the job's first line:\n"
+                             + err.read_text()[-2000:])
+        steps = RunResults(self.stack.boto("s3"), local, "".join(out)).first_boot_log(1)
+        return followed, written[0], at(steps, "running the job as") - stamp(steps[0])
+
+    def _seeds_to_first_line(self, seeds):
+        proc, upper = seeds.start()
+        seen, stop = [], threading.Event()
+        watcher = threading.Thread(target=when_file_says, daemon=True, args=(
+            str(upper / "var/log/job.log"), self.FIRST_LINE, seeds.started, seen, stop))
+        watcher.start()
+        watcher.join(timeout=900)
+        stop.set()
+        boot_log = upper / "var/log/seeds-boot.log"
+        tail = boot_log.read_text(errors="replace")[-2000:] if boot_log.exists() else "(no boot log)"
+        SeedsBoot.halt(proc)
+        if not seen:
+            raise SystemExit(f"bench: the seeds' way never reached the job's first line; its boot log:\n{tail}")
+        return seen[0]
+
+    CHECKPOINT_MIB = 100
+    RESUMED = "resumed on attempt"
+    # Attempt 1 writes 100 MiB of checkpoint, then works until the spot notice's SIGTERM; a later
+    # attempt says at once (with its own clock's time) what it found.
+    JOB_WITH_A_CHECKPOINT = f"""#!/bin/bash
+if [[ "$AMI_ATTEMPT" == 1 ]]; then
+  head -c {CHECKPOINT_MIB}M /dev/urandom >"$AMI_CHECKPOINT_DIR/state.bin"
+  echo "checkpoint written"
+  trap 'exit 143' TERM
+  while :; do sleep 1 & wait $!; done
+fi
+echo "{RESUMED} $AMI_ATTEMPT at $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) with $(stat -c %s "$AMI_CHECKPOINT_DIR/state.bin") bytes of checkpoint"
+"""
+
+    def spot_notice_to_replacement(self):
+        log(f"row 10: spot notice → the job's first line on the replacement, {self.CHECKPOINT_MIB} MiB of checkpoint")
+        local = self.local()
+        local.baked()
+        local.checkpoint(kept=True)
+        local.publish(self.JOB_WITH_A_CHECKPOINT)
+        data = local.dir / "hand-sync-up"
+        data.mkdir()
+        with open(data / "state.bin", "wb") as f:
+            f.write(os.urandom(self.CHECKPOINT_MIB * 2**20))
+        parts, hand_up, hand_down = [], [], []
+        for i in range(self.args.local_runs):
+            log(f"  run {i + 1} of {self.args.local_runs}: a recovering spot run, interrupted")
+            parts.append(self._recovery_parts(local, i))
+            log("    " + ", ".join(f"{k} {v:.2f} s" for k, v in parts[-1].items()))
+            log("    aws s3 sync of the same size up, then down into an empty folder")
+            uri = f"s3://{local.BUCKET}/hand-sync/{i}/"
+            _, up = run(["aws", "s3", "sync", "--no-progress", str(data), uri], local.env())
+            _, down = run(["aws", "s3", "sync", "--no-progress", uri, str(local.dir / f"hand-sync-down-{i}")],
+                          local.env())
+            hand_up.append(up)
+            hand_down.append(down)
+            log(f"    up {up:.2f} s, down {down:.2f} s")
+        part = {k: median_of([p[k] for p in parts]) for k in parts[0]}
+        up, down = median_of(hand_up), median_of(hand_down)
+        n = self.args.local_runs
+        self.row(10, f"spot notice → the job's first line on the replacement (median of {n})", part["total"], None,
+                 "s", "")
+        self.row(10, "  notice → the upload starts (the job stops)", part["stop"], None, "s", "")
+        self.row(10, f"  checkpoint upload ({self.CHECKPOINT_MIB} MiB) vs aws s3 sync up", part["upload"], up, "s", "")
+        self.row(10, "  replacement boot (logs up, power-off, EC2's part, boot)", part["boot"], None, "s", "")
+        self.row(10, "  the replacement's setup (SSM, clone, attempt count)", part["setup"], None, "s", "")
+        self.row(10, "  checkpoint restore vs aws s3 sync down", part["restore"], down, "s", "")
+        self.row(10, "  restore → the job's first line", part["start"], None, "s", "")
+        transfers = round(part["upload"] + part["restore"], 2)
+        self.row(10, "restore + upload vs aws s3 sync up + down", transfers, round(up + down, 2), "s", "≤ 2",
+                 ok=transfers <= 2 * (up + down))
+
+    def _recovery_parts(self, local, i):
+        """One recovering spot run whose first attempt the notice ends: its parts, from first-boot.log's stamps."""
+        import re
+        err = local.dir / f"launch-10-{i}.err"
+        proc = local.launch(err, "--spot", "--recover", "--spot-interrupt-after", "15s")
+        out = proc.stdout.read()
+        proc.wait(timeout=600)
+        expected = f"with {self.CHECKPOINT_MIB * 2**20} bytes of checkpoint"
+        if proc.returncode != 0 or f"{self.RESUMED} 2 " not in out or expected not in out:
+            raise SystemExit(f"bench: the recovering run ended {proc.returncode} without attempt 2 resuming from"
+                             f" its whole checkpoint:\n{out[-1500:]}\n{err.read_text()[-2500:]}")
+        results = RunResults(self.stack.boto("s3"), local, out)
+        first, second = results.first_boot_log(1), results.first_boot_log(2)
+        resumed = re.search(rf"{self.RESUMED} 2 at (\S+)", results.text(2, "job.log")).group(1)
+        notice = at(first, "spot interruption notice")
+        upload, uploaded = at(first, "run ended: reason spot-interruption"), at(first, "uploaded the checkpoint")
+        booted = stamp(second[0])
+        restore, restored = at(second, "restoring the checkpoint"), at(second, "downloaded the checkpoint")
+        line = stamp(resumed)
+        return {"total": line - notice, "stop": upload - notice, "upload": uploaded - upload,
+                "boot": booted - uploaded, "setup": restore - booted, "restore": restored - restore,
+                "start": line - restored}
+
 
 def _q(arg):
     import shlex
@@ -399,7 +802,8 @@ def _direct_packer(display, ami_name, manifest):
 
 
 ROWS = {1: Bench.prune_vs_shell, 2: Bench.prune_throttled, 3: Bench.launch, 4: Bench.nightly,
-        5: Bench.driver_overhead, 6: Bench.first_boot, 7: Bench.startup, 8: Bench.memory}
+        5: Bench.driver_overhead, 6: Bench.first_boot, 7: Bench.startup, 8: Bench.memory,
+        9: Bench.launch_to_first_line, 10: Bench.spot_notice_to_replacement}
 
 
 def table(rows):
@@ -423,13 +827,15 @@ def table(rows):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    p.add_argument("--rows", default="1,2,3,4,5,6,7,8", help="which rows, e.g. 3,7")
+    p.add_argument("--rows", default="1,2,3,4,5,6,7,8,9,10", help="which rows, e.g. 3,7")
     p.add_argument("--images", type=int, default=300, help="row 1: images to prune")
     p.add_argument("--throttle-images", type=int, default=150, help="row 2: images to prune under EC2's limits")
     # moto answers one DescribeImages over 2,000 tagged images in ~30 s on an idle machine (real EC2
     # pages them in about a second), close to the CLI's 45 s bound per call: run row 8 on a quiet machine.
     p.add_argument("--memory-images", type=int, default=2000, help="row 8: images for the memory figures")
     p.add_argument("--runs", type=int, default=5, help="repetitions of the timed rows")
+    p.add_argument("--local-runs", type=int, default=3, help="rows 9 and 10: runs of each way (a local boot is"
+                   " seconds, the seeds' way a minute or more)")
     args = p.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="ami-bench-"))
     bench = Bench(args, workdir)
@@ -440,7 +846,7 @@ def main():
     except (SystemExit, Exception) as e:  # the rows measured so far are still worth printing
         failed = f"bench: stopped early: {e}"
     finally:
-        bench.stack.close()
+        bench.close()
         shutil.rmtree(workdir, ignore_errors=True)
     if failed:
         log(failed)

@@ -179,7 +179,7 @@ class FirstBootIT {
 
     List<String> steps = result.out().lines().filter(l -> l.contains(" first-boot: ")).toList();
     assertThat(steps).hasSizeGreaterThanOrEqualTo(6)
-        .allSatisfy(l -> assertThat(l).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ first-boot: .+"));
+        .allSatisfy(l -> assertThat(l).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z first-boot: .+"));
     assertThat(String.join("\n", steps)).contains("project demo", "instance " + INSTANCE_ID + " (t3.micro, " + PRIVATE_IP + ")",
         "run " + RUN_ID + " (instance tag ami-pipeline:run)", "reading the run configuration /ami-pipeline/demo/run",
         "attempt 1 of run " + RUN_ID + "; results go to s3://" + BUCKET + "/" + RESULTS, "cloning",
@@ -521,7 +521,9 @@ class FirstBootIT {
       interrupted = running.get(2, TimeUnit.MINUTES);
     }
 
-    assertThat(interrupted.out()).contains("downloaded the checkpoint from s3://" + BUCKET + "/" + RUN + "checkpoint/",
+    assertThat(interrupted.out()).containsSubsequence(
+        "restoring the checkpoint from s3://" + BUCKET + "/" + RUN + "checkpoint/ into " + checkpoints,
+        "downloaded the checkpoint from s3://" + BUCKET + "/" + RUN + "checkpoint/",
         "checkpoint folder " + checkpoints + ": 1 files restored or kept", "spot interruption notice", "uploaded the checkpoint to s3://" + BUCKET + "/" + RUN + "checkpoint/");
     assertThat(s3Text(RUN + "checkpoint/epoch")).as("saved on SIGTERM, synced after it").isEqualTo("epoch-7\n");
     assertThat(s3Text(RUN + "checkpoint/early")).isEqualTo("epoch-1\n");
