@@ -14,7 +14,7 @@ EXIT_GAVE_UP=75
 # power-off command, how long uploads are retried) and what is known of the run so far (finish
 # reports whatever that is).
 declare -g status_file log_dir stamp poweroff_command scratch upload_retry_seconds
-declare -g started_at instance_id ami_id instance_type run_id attempt project nodes recovering
+declare -g started_at instance_id ami_id instance_type market run_id attempt project nodes recovering
 declare -g log_destination run_uri terminate_on_exit job_started stopping run_statuses run_ended
 declare -g on_demand_after
 
@@ -23,8 +23,10 @@ exit_status_json() {
   jq -nc --argjson exitCode "$1" --arg reason "$2" --arg startedAt "$started_at" \
     --arg endedAt "$(now_iso)" --arg instanceId "$instance_id" --arg amiId "$ami_id" \
     --arg runId "$run_id" --argjson attempt "$attempt" --arg instanceType "$instance_type" \
+    --arg market "$market" \
     '{exitCode: $exitCode, reason: $reason, startedAt: $startedAt, endedAt: $endedAt,
-      instanceId: $instanceId, amiId: $amiId, runId: $runId, attempt: $attempt, instanceType: $instanceType}'
+      instanceId: $instanceId, amiId: $amiId, runId: $runId, attempt: $attempt, instanceType: $instanceType,
+      market: (if $market == "spot" or $market == "on-demand" then $market else null end)}'
 }
 
 # finish CODE REASON: reports the run and ends the script. REASON is one of exited, timeout,

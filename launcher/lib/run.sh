@@ -64,7 +64,7 @@ run_summary() {
     def severity: (if .reason == "exited" then (if .exitCode == 0 then "succeeded" else "failed" end) else .reason end)
       as $kind | ["cancelled", "gave-up", "setup-failed", "timeout", "failed", "spot-interruption", "succeeded"]
       | index($kind) // 0;
-    [.[] | {instanceId, instanceType, attempt: (.attempt // 1), exitCode, reason, startedAt, endedAt}]
+    [.[] | {instanceId, instanceType, market, attempt: (.attempt // 1), exitCode, reason, startedAt, endedAt}]
     | sort_by(.attempt, .startedAt) as $instances
     | ($instances | map(.attempt) | max // 1) as $attempts
     | ([$instances[] | select(.attempt == $attempts)] | min_by(severity)) as $worst

@@ -205,7 +205,7 @@ put_status() {
   [ "$(jq -c '{runId, project, state, startedAt, endedAt, nodes, attempts}' <<<"$output")" = \
     '{"runId":"demo-20261202-101500-3fa9","project":"demo","state":"succeeded","startedAt":"2026-12-02T10:15:00Z","endedAt":"2026-12-02T12:00:00Z","nodes":1,"attempts":2}' ]
   [ "$(jq -c '.instances[0]' <<<"$output")" = \
-    '{"instanceId":"i-1","instanceType":"t3.micro","attempt":1,"exitCode":143,"reason":"spot-interruption","startedAt":"2026-12-02T10:15:00Z","endedAt":"2026-12-02T11:00:00Z"}' ]
+    '{"instanceId":"i-1","instanceType":"t3.micro","market":null,"attempt":1,"exitCode":143,"reason":"spot-interruption","startedAt":"2026-12-02T10:15:00Z","endedAt":"2026-12-02T11:00:00Z"}' ]
 
   [ "$(run_summary "[$one, $two, $three]" r demo 2 | jq -r .state)" = "failed (code 3)" ]
   [ "$(run_summary "[$one]" r demo 1 | jq -r .state)" = interrupted ]

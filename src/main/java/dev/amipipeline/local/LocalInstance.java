@@ -31,12 +31,13 @@ public final class LocalInstance implements AutoCloseable {
   /**
    * The emulator's instance, as the metadata service describes it.
    *
+   * @param market {@code spot} or {@code on-demand}, as meta-data/instance-life-cycle says
    * @param tags what tags/instance serves: the instance's tags when it was launched with instance
    *     metadata tags enabled (as every ami launch is), else none, as on EC2
    * @param fleetId the fleet that maintains it (a recovering run's); null when none does
    */
   public record Identity(String instanceId, String amiId, String region, String userData, String instanceType,
-      Map<String, String> tags, String fleetId) {
+      String market, Map<String, String> tags, String fleetId) {
     public Identity {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(amiId, "amiId");
@@ -106,6 +107,7 @@ public final class LocalInstance implements AutoCloseable {
     MetadataService metadata = MetadataService.start(identity.instanceId(), identity.region(), identity.amiId());
     metadata.userData(identity.userData());
     metadata.instanceType(identity.instanceType());
+    metadata.market(identity.market());
     metadata.tags(identity.tags());
     Path dir = null;
     try {

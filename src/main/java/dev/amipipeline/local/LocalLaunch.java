@@ -152,12 +152,13 @@ public final class LocalLaunch implements InstanceHost {
       // Only a spot instance gets the notice (a replacement may run on demand).
       LocalInstance.Settings settings = new LocalInstance.Settings(instanceAwsEnvironment(aws),
           job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null,
-          described.instanceLifecycle() == InstanceLifecycleType.SPOT ? job.spotNotice() : null);
+          market(described).equals("spot") ? job.spotNotice() : null);
       say("booting " + instanceId + " from the local image of " + view.amiId() + " (user-data: "
           + (userData == null ? "none" : userData.strip()) + ")");
       try (LocalInstance instance = LocalInstance.boot(paths,
           new LocalInstance.Identity(instanceId, view.amiId(), aws.region().id(), userData,
-              described.instanceTypeAsString(), view.metadataTags(described), view.fleetId()), settings, clock,
+              described.instanceTypeAsString(), market(described), view.metadataTags(described), view.fleetId()),
+          settings, clock,
           progress)) {
         EmulatorWatch emulator = new EmulatorWatch(aws, instanceId, instance, view);
         S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), emulator::instanceState);
@@ -260,6 +261,11 @@ public final class LocalLaunch implements InstanceHost {
     String fleetId() {
       return fleet == null ? null : fleet.fleetId();
     }
+  }
+
+  /** What EC2's metadata says at instance-life-cycle. */
+  private static String market(Instance instance) {
+    return instance.instanceLifecycle() == InstanceLifecycleType.SPOT ? "spot" : "on-demand";
   }
 
   private static Instance describe(AwsClients aws, String instanceId) {

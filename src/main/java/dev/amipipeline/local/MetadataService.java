@@ -50,6 +50,7 @@ public final class MetadataService implements AutoCloseable {
   private volatile String roleCredentials;
   private volatile String instanceType;
   private volatile String localIpv4;
+  private volatile String market;
   /** Instance tags in the order they were first set. */
   private final Map<String, String> tags = Collections.synchronizedMap(new LinkedHashMap<>());
   private final String instanceId;
@@ -116,6 +117,11 @@ public final class MetadataService implements AutoCloseable {
     this.instanceType = type;
   }
 
+  /** {@code spot} or {@code on-demand} at meta-data/instance-life-cycle; null (the default): 404. */
+  public void market(String market) {
+    this.market = market;
+  }
+
   /** The instance's private IPv4 at meta-data/local-ipv4; null (the default): 404. */
   public void localIpv4(String address) {
     this.localIpv4 = address;
@@ -179,6 +185,7 @@ public final class MetadataService implements AutoCloseable {
         case "/latest/meta-data/ami-id" -> amiId;
         case "/latest/meta-data/instance-type" -> instanceType;
         case "/latest/meta-data/local-ipv4" -> localIpv4;
+        case "/latest/meta-data/instance-life-cycle" -> market;
         case TAGS_PATH, TAGS_PATH + "/" -> tagKeys();
         case "/latest/meta-data/spot/instance-action" -> spotNotice.getAsBoolean() ? servedNotice() : null;
         case "/latest/meta-data/iam/security-credentials/" -> role;

@@ -20,12 +20,13 @@ public record RunSummary(String runId, String project, String state, String star
 
   /** One instance of the run as its exit status said. */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Node(String instanceId, String instanceType, Integer attempt, int exitCode, String reason,
-      String startedAt, String endedAt) {
+  public record Node(String instanceId, String instanceType, String market, Integer attempt, int exitCode,
+      String reason, String startedAt, String endedAt) {
 
     /** The exit status this entry was made from. */
     public ExitStatus exitStatus(String runId) {
-      return new ExitStatus(exitCode, reason, startedAt, endedAt, instanceId, null, runId, attempt, instanceType);
+      return new ExitStatus(exitCode, reason, startedAt, endedAt, instanceId, null, runId, attempt, instanceType,
+          market);
     }
   }
 

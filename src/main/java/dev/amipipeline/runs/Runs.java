@@ -119,7 +119,8 @@ public final class Runs {
       ExitStatus status = statuses.get(instanceId);
       instances.add(new RunInstance(instanceId, status == null ? current : status.attemptOrFirst(),
           firstNonNull(l == null ? null : l.instanceType(), status == null ? null : status.instanceType()),
-          l == null ? null : l.market(), l == null ? null : l.state(), l == null ? null : l.launchTime(),
+          firstNonNull(l == null ? null : l.market(), status == null ? null : status.market()),
+          l == null ? null : l.state(), l == null ? null : l.launchTime(),
           l == null ? null : l.cancelledAt(), status,
           folders.getOrDefault(instanceId, layout.instance(id, instanceId))));
     }

@@ -46,6 +46,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.waiters.S3Waiter;
@@ -76,13 +77,13 @@ class FirstBootIT {
 
   /** exit-status.json exactly as the contract has it: read strictly, so an extra field fails. */
   record ExitStatus(int exitCode, String reason, String startedAt, String endedAt, String instanceId, String amiId,
-      String runId, int attempt, String instanceType) {}
+      String runId, int attempt, String instanceType, String market) {}
 
   /** run.json exactly as the contract has it. */
   record RunSummary(String runId, String project, String state, String startedAt, String endedAt, int nodes,
       int attempts, List<RunInstance> instances) {}
 
-  record RunInstance(String instanceId, String instanceType, int attempt, int exitCode, String reason,
+  record RunInstance(String instanceId, String instanceType, String market, int attempt, int exitCode, String reason,
       String startedAt, String endedAt) {}
 
   @TempDir Path tmp;
@@ -120,6 +121,7 @@ class FirstBootIT {
     MetadataService imds = MetadataService.start(instanceId, MotoServer.REGION, AMI_ID);
     imds.userData(USER_DATA);
     imds.instanceType("t3.micro");
+    imds.market("spot");
     imds.localIpv4(PRIVATE_IP);
     imds.tag("ami-pipeline:run", RUN_ID);
     return imds;
@@ -130,6 +132,7 @@ class FirstBootIT {
     MetadataService imds = MetadataService.start(instance.instanceId(), MotoServer.REGION, AMI_ID);
     imds.userData(USER_DATA);
     imds.instanceType(instance.instanceTypeAsString());
+    imds.market(instance.instanceLifecycle() == InstanceLifecycleType.SPOT ? "spot" : "on-demand");
     imds.localIpv4(instance.privateIpAddress());
     instance.tags().forEach(t -> imds.tag(t.key(), t.value()));
     return imds;
@@ -158,13 +161,15 @@ class FirstBootIT {
     assertThat(status.runId()).isEqualTo(RUN_ID);
     assertThat(status.attempt()).isEqualTo(1);
     assertThat(status.instanceType()).isEqualTo("t3.micro");
+    assertThat(status.market()).as("from meta-data/instance-life-cycle").isEqualTo("spot");
     assertThat(Instant.parse(status.endedAt())).isAfterOrEqualTo(Instant.parse(status.startedAt()));
     assertThat(Files.readString(jobLog())).contains("run " + RUN_ID + ", attempt 1, checkpoints in , gpus 0",
         "node 0 of 1, master " + PRIVATE_IP + ", nodes " + PRIVATE_IP);
 
     RunSummary summary = runSummary();
     assertThat(summary).isEqualTo(new RunSummary(RUN_ID, PROJECT, "succeeded", status.startedAt(), status.endedAt(), 1,
-        1, List.of(new RunInstance(INSTANCE_ID, "t3.micro", 1, 0, "exited", status.startedAt(), status.endedAt()))));
+        1, List.of(new RunInstance(INSTANCE_ID, "t3.micro", "spot", 1, 0, "exited", status.startedAt(),
+            status.endedAt()))));
     assertThat(s3Keys()).containsExactlyInAnyOrder(RUN + "run.json", RESULTS + "exit-status.json", RESULTS + "job.log",
         RESULTS + "first-boot.log");
 
@@ -430,7 +435,8 @@ class FirstBootIT {
   void aFailedUploadIsRetriedUntilUploadRetryMinutesAndNeverPreventsThePowerOff() throws IOException {
     ObjectNode config = (ObjectNode) Json.OUTPUT.readTree(new RunConfig(repo.url(), "main", "./hello.sh", "root",
         Map.of(), "s3://no-such-bucket/runs", true, 0).toJson());
-    config.put("uploadRetryMinutes", 0.05);
+    // 12 s: room for a second try even when one AWS CLI call takes seconds on a loaded machine.
+    config.put("uploadRetryMinutes", 0.2);
     putRunConfig(config.toString());
 
     Shell.Result result = boot(Map.of());

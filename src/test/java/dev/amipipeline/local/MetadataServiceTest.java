@@ -68,10 +68,13 @@ class MetadataServiceTest {
   }
 
   @Test
-  void theInstanceTypeIsServedOnceSetAndTagsNeedAToken() throws Exception {
+  void theInstanceTypeAndMarketAreServedOnceSetAndTagsNeedAToken() throws Exception {
     assertThat(get("/latest/meta-data/instance-type")).isEqualTo("404 Not Found");
+    assertThat(get("/latest/meta-data/instance-life-cycle")).isEqualTo("404 Not Found");
     imds.instanceType("g5.xlarge");
+    imds.market("spot");
     assertThat(get("/latest/meta-data/instance-type")).isEqualTo("200 g5.xlarge");
+    assertThat(get("/latest/meta-data/instance-life-cycle")).isEqualTo("200 spot");
 
     imds.tag("ami-pipeline:run", "demo-20261202-101500-3fa9");
     token = "not-a-token";

@@ -92,6 +92,20 @@ class RunsTest {
   }
 
   @Test
+  void onceEc2NoLongerListsTheInstancesTheirMarketsComeFromTheirExitStatuses() {
+    ExitStatus interrupted = new ExitStatus(143, "spot-interruption", "2026-12-02T10:15:05Z", "2026-12-02T10:18:05Z",
+        "i-00000001", "ami-1", RUN.value(), 1, "t3.micro", "spot");
+    ExitStatus finished = new ExitStatus(0, "exited", "2026-12-02T10:19:05Z", "2026-12-02T10:25:05Z", "i-00000002",
+        "ami-1", RUN.value(), 2, "t3.micro", "on-demand");
+
+    Run run = Runs.of("demo", LAYOUT, RUN, List.of(), stored(interrupted, finished));
+
+    assertThat(run.instances()).extracting(RunInstance::market).containsExactly("spot", "on-demand");
+    assertThat(RunsReport.of(List.of(run), Instant.MAX, null).runs()).singleElement()
+        .extracting(RunsReport.Row::market).isEqualTo("spot, on-demand");
+  }
+
+  @Test
   void aRunStartsAtItsStampEndsAtItsLastExitAndItsOneInstancesJobLogIsItsLog() {
     Run run = Runs.of("demo", LAYOUT, RUN, List.of(listed("i-00000001", "terminated")),
         stored(status("i-00000001", 3, "exited", 1)));
@@ -110,7 +124,7 @@ class RunsTest {
   @Test
   void aCompleteSummaryOfARunThatEndedOverADayAgoStandsForItsExitStatuses() {
     RunSummary summary = new RunSummary(RUN.value(), "demo", "failed", "2026-12-02T10:15:05Z",
-        "2026-12-02T10:20:05Z", 1, 1, List.of(new RunSummary.Node("i-00000001", "g5.xlarge", 1, 3, "exited",
+        "2026-12-02T10:20:05Z", 1, 1, List.of(new RunSummary.Node("i-00000001", "g5.xlarge", "spot", 1, 3, "exited",
             "2026-12-02T10:15:05Z", "2026-12-02T10:20:05Z")));
     Instant ended = Instant.parse("2026-12-02T10:20:05Z");
 
