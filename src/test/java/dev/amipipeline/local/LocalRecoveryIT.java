@@ -147,6 +147,8 @@ class LocalRecoveryIT {
     assertThat(attempts.get(1).instanceLifecycle()).as("on demand in the emulator: no lifecycle").isNull();
     assertThat(attempts.get(1).spotInstanceRequestId()).as("and no spot request").isNull();
     assertThat(end(run, attempts.get(1))).isEqualTo("exited, attempt 2");
+    assertThat(exitStatus(run, attempts.get(1)).get("market").asText()).as("what its metadata said")
+        .isEqualTo("on-demand");
     assertThat(local.runsRow(LocalStack.DEMO, run).get("state").asText()).isEqualTo("succeeded");
     assertNothingLeftOf(run);
   }
