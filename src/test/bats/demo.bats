@@ -27,6 +27,7 @@ setup() {
   fi
 
   # the story: a bake that shows its steps and names its log, the unchanged rebake, the launch, list, prune
+  # (and, with local instances, a training resumed after a spot interruption)
   grep -q '^\[bake demo [0-9][0-9]:[0-9][0-9]\] ==> amazon-ebs.image: Launching a source AWS instance' "$out"
   grep -q "^ami: Packer's full output: .*/bake-demo-.*\.log$" "$out"
   grep -q '^demo: baked ami-' "$out"
@@ -47,5 +48,12 @@ setup() {
     grep -Eq '^demo-[0-9]{8}-[0-9]{6}-[0-9a-f]{4} +demo +.* succeeded +s3://ami-pipeline-demo-logs/runs/demo/demo-' "$out"
     grep -Eq '^run demo-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}: succeeded; log: s3://' "$out"
     [ "$(grep -c '^hello from i-' "$out")" -eq 2 ]
+    # the training: interrupted mid-way, attempt 2 goes on from the checkpoint and finishes
+    grep -Eq '^attempt 1 stopped after epoch [1-5]$' "$out"
+    grep -Eq '^attempt 2 starts after epoch [1-5]$' "$out"
+    grep -q '^trained 6 epochs$' "$out"
+    grep -Eq '^demo-[0-9]{8}-[0-9]{6}-[0-9a-f]{4} +demo +.* spot +2 \(1 recovery\) +succeeded ' "$out"
+    # its fleet deleted in the emulator, its two instances ended, nothing left running here
+    grep -Eq "^in the emulator: the run's fleet fleet-[0-9a-f-]+ deleted_[a-z]+; its instances i-[0-9a-f]+ terminated, i-[0-9a-f]+ terminated; machines left here: 0$" "$out"
   fi
 }

@@ -162,8 +162,13 @@ final class LaunchCommand implements Callable<Integer> {
 
   @Option(names = "--spot-interrupt-after", paramLabel = "DURATION",
       description = "With --local and --spot: the metadata service gives the spot interruption notice this long"
-          + " after boot, e.g. 10s.")
+          + " after boot, e.g. 10s; in a recovering run, to its first attempt only (see --spot-interrupt-attempts).")
   String spotInterruptAfter;
+
+  @Option(names = "--spot-interrupt-attempts", paramLabel = "N",
+      description = "With --spot-interrupt-after: the notice comes to each of the run's first N attempts that run on"
+          + " spot (default: 1); launch.recover.maxAttempts or more uses all attempts up (the run gives up).")
+  Integer spotInterruptAttempts;
 
   @Mixin PollInterval poll;
 
@@ -180,7 +185,7 @@ final class LaunchCommand implements Callable<Integer> {
         gpus,
         amiVersion, list, dryRun, templateOnly, waitRunning, follow, local,
         global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(poll.millis),
-        new LaunchRequest.RecoveryFlags(recover, maxHours));
+        new LaunchRequest.RecoveryFlags(recover, maxHours), spotInterruptAttempts);
     Project p = project == null ? null : global.projects().load(project);
     Clock clock = Clock.systemUTC();
     LocalLaunch here = local ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),

@@ -22,8 +22,21 @@ public interface InstanceHost {
    * @param followed the log is shown as it comes (so the instance ships it more often than its default)
    * @param spotNotice when the spot interruption notice appears, counted from the boot; null = never
    * @param poll how often the job's log is read while the instance runs
+   * @param spotNoticeAttempts which attempts of a recovering run get the notice: the first N (those
+   *     that run on the spot market; on demand gets none)
    */
-  record Job(ResultFolder results, boolean followed, Duration spotNotice, Duration poll) {}
+  record Job(ResultFolder results, boolean followed, Duration spotNotice, Duration poll, int spotNoticeAttempts) {
+
+    /** The notice, if any, for the first attempt only. */
+    public Job(ResultFolder results, boolean followed, Duration spotNotice, Duration poll) {
+      this(results, followed, spotNotice, poll, 1);
+    }
+
+    /** This job as attempt {@code attempt} of its run runs it: with the notice only up to spotNoticeAttempts. */
+    public Job forAttempt(int attempt) {
+      return new Job(results, followed, attempt <= spotNoticeAttempts ? spotNotice : null, poll, spotNoticeAttempts);
+    }
+  }
 
   /** What this machine needs to boot instances (root, tools); checked before any AWS call. */
   void requireReady();

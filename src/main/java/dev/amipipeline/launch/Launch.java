@@ -171,7 +171,8 @@ public final class Launch {
     Consumer<String> jobLines = request.follow() ? output::jobLine : collected::add;
     ResultFolder results = ResultLayout.of(logUri, project.name()).instance(run, report.instanceIds().get(0));
     JobResult job = host.run(aws, report,
-        new InstanceHost.Job(results, request.follow(), request.spotNotice(), request.pollInterval()), jobLines);
+        new InstanceHost.Job(results, request.follow(), request.spotNotice(), request.pollInterval(),
+            request.spotNoticeAttempts()), jobLines);
     collected.forEach(output::jobLine);
     return Outcome.followed(report, job);
   }

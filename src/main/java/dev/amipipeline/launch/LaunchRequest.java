@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * @param spotInterruptAfter with {@code local}: when the spot notice appears after boot, as typed
  * @param pollInterval how often a followed job's log is read
  * @param recovery {@code --recover}/{@code --no-recover} and {@code --max-hours}
+ * @param spotInterruptAttempts with {@code spotInterruptAfter}: how many of the run's first attempts get
+ *     the notice; null = 1 (the first only)
  */
 public record LaunchRequest(
     String project,
@@ -50,7 +52,8 @@ public record LaunchRequest(
     boolean endpointGiven,
     String spotInterruptAfter,
     Duration pollInterval,
-    RecoveryFlags recovery) {
+    RecoveryFlags recovery,
+    Integer spotInterruptAttempts) {
 
   /** {@code --cpu N --memory MIB}: the least a type must have. */
   public record Size(int cpu, long memoryMib) {}
@@ -76,6 +79,15 @@ public record LaunchRequest(
       boolean local, boolean endpointGiven, String spotInterruptAfter, Duration pollInterval) {
     this(project, options, instanceType, size, gpus, amiVersion, list, dryRun, templateOnly, waitRunning, follow,
         local, endpointGiven, spotInterruptAfter, pollInterval, RecoveryFlags.NONE);
+  }
+
+  /** A launch whose spot notice, if any, goes to its first attempt only. */
+  public LaunchRequest(String project, LaunchOptions options, String instanceType, Size size, String gpus,
+      Long amiVersion, boolean list, boolean dryRun, boolean templateOnly, boolean waitRunning, boolean follow,
+      boolean local, boolean endpointGiven, String spotInterruptAfter, Duration pollInterval,
+      RecoveryFlags recovery) {
+    this(project, options, instanceType, size, gpus, amiVersion, list, dryRun, templateOnly, waitRunning, follow,
+        local, endpointGiven, spotInterruptAfter, pollInterval, recovery, null);
   }
 
   private static final Pattern KEY_OR_PROFILE = Pattern.compile("^[\\w+=,.@ -]{1,255}$");
@@ -142,6 +154,15 @@ public record LaunchRequest(
               + " add --local");
         }
         Durations.parse(spotInterruptAfter, "--spot-interrupt-after");
+      }
+      if (spotInterruptAttempts != null) {
+        if (spotInterruptAfter == null) {
+          throw new AmiException.BadInput("--spot-interrupt-attempts says how many attempts get the notice of"
+              + " --spot-interrupt-after: add it");
+        }
+        if (spotInterruptAttempts < 1) {
+          throw new AmiException.BadInput("--spot-interrupt-attempts must be 1 or more, was " + spotInterruptAttempts);
+        }
       }
       if (pollInterval.isZero() || pollInterval.isNegative()) {
         throw new AmiException.BadInput("--poll-interval-ms must be positive");
@@ -280,6 +301,11 @@ public record LaunchRequest(
   /** When a local spot instance gets its interruption notice, counted from its boot; null = never. */
   public Duration spotNotice() {
     return spotInterruptAfter == null ? null : Durations.parse(spotInterruptAfter, "--spot-interrupt-after");
+  }
+
+  /** How many of the run's first attempts get the spot notice of {@link #spotNotice}: 1 unless asked. */
+  public int spotNoticeAttempts() {
+    return spotInterruptAttempts == null ? 1 : spotInterruptAttempts;
   }
 
   /** Launches that wait for running instances: asked to, or to follow the job, or to boot it here. */

@@ -84,13 +84,14 @@ public final class LocalLaunch implements InstanceHost {
    * Boots the launched instance here and follows its job. A recovering run's attempt that a spot
    * interruption ended is replaced, as its fleet would replace it on EC2 ({@link FleetReplacement}),
    * until an attempt ends the run or its fleet is deleted or expires; the result is the last
-   * attempt's.
+   * attempt's. The spot notice comes to the run's first {@link Job#spotNoticeAttempts} attempts.
    */
   @Override
   public JobResult run(AwsClients aws, LaunchReport launched, Job job, Consumer<String> jobLines) {
     RunFleets fleets = new RunFleets(aws);
     String instanceId = launched.instanceIds().get(0);
-    JobResult result = runInstance(aws, instanceId, job, jobLines);
+    int attempt = 1;
+    JobResult result = runInstance(aws, instanceId, job.forAttempt(attempt), jobLines);
     while (true) {
       Instance ended = describe(aws, instanceId);
       Map<String, String> tags = Ec2Tags.toMap(ended.tags());
@@ -108,7 +109,8 @@ public final class LocalLaunch implements InstanceHost {
           + fleet.fleetId() + " replaces it " + (spot ? "on the spot market" : "on demand")
           + " (EC2's part, played here)");
       String amiId = fleets.imageOf(fleet.templateImage());
-      result = runAttempt(aws, NewAttempt.fromFleet(fleet, amiId, ended, spot), job, jobLines);
+      attempt++;
+      result = runAttempt(aws, NewAttempt.fromFleet(fleet, amiId, ended, spot), job.forAttempt(attempt), jobLines);
       instanceId = result.instanceId();
     }
   }
@@ -125,7 +127,8 @@ public final class LocalLaunch implements InstanceHost {
     String instanceId = aws.ec2().runInstances(request).instances().get(0).instanceId();
     say("launched " + instanceId + " in the emulator: a new attempt of the run whose results are in "
         + runFolder(job.results()).uri());
-    Job attempt = new Job(runFolder(job.results()).folder(instanceId), job.followed(), job.spotNotice(), job.poll());
+    Job attempt = new Job(runFolder(job.results()).folder(instanceId), job.followed(), job.spotNotice(), job.poll(),
+        job.spotNoticeAttempts());
     return runInstance(aws, instanceId, attempt, jobLines);
   }
 

@@ -167,4 +167,32 @@ class LaunchRequestTest {
             + " default; add --no-recover)");
     recovery(null, "2", false, false).checkAgainst(RECOVERS);
   }
+
+  private static LaunchRequest interrupted(String after, Integer attempts) {
+    LaunchOptions spot = new LaunchOptions(true, null, false, List.of(), List.of(), null, null, null, 1, null);
+    return new LaunchRequest("plain", spot, null, null, null, null, false, false, false, false, true, true, true,
+        after, POLL, new LaunchRequest.RecoveryFlags(true, null), attempts);
+  }
+
+  @Test
+  void theSimulatedSpotNoticeGoesToTheFirstAttemptUnlessMoreAreAsked() {
+    assertThat(interrupted("5s", null).spotNoticeAttempts()).isEqualTo(1);
+    assertThat(interrupted("5s", 3).spotNoticeAttempts()).isEqualTo(3);
+    assertThatThrownBy(() -> interrupted(null, 2)).isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--spot-interrupt-attempts says how many attempts get the notice of --spot-interrupt-after:"
+            + " add it");
+    assertThatThrownBy(() -> interrupted("5s", 0)).isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--spot-interrupt-attempts must be 1 or more, was 0");
+  }
+
+  @Test
+  void anAttemptPastTheInterruptedOnesRunsItsJobWithoutTheNotice() {
+    InstanceHost.Job job = new InstanceHost.Job(null, true, Duration.ofSeconds(5), POLL, 2);
+
+    assertThat(job.forAttempt(1).spotNotice()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(job.forAttempt(2).spotNotice()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(job.forAttempt(3).spotNotice()).isNull();
+    assertThat(new InstanceHost.Job(null, true, Duration.ofSeconds(5), POLL).forAttempt(2).spotNotice())
+        .as("the first attempt only, by default").isNull();
+  }
 }

@@ -1,6 +1,8 @@
 package dev.amipipeline.local;
 
 import static dev.amipipeline.local.LocalStack.instanceIdIn;
+import static dev.amipipeline.local.LocalStack.read;
+import static dev.amipipeline.local.LocalStack.runIdIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +14,6 @@ import dev.amipipeline.testing.Await;
 import dev.amipipeline.testing.Shell;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,8 +21,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,8 +36,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * the one {@link LocalStack} bakes once for every local test class.
  */
 class LocalRunsIT {
-
-  static final Pattern RUN_ID = Pattern.compile("^run (\\S+)", Pattern.MULTILINE);
 
   /**
    * Trains "epochs" (one every half second), saving each in the checkpoint folder, and goes on after
@@ -157,12 +154,6 @@ class LocalRunsIT {
 
   // --- reading what the runs left ---
 
-  static String runIdIn(String output) {
-    Matcher m = RUN_ID.matcher(output);
-    assertThat(m.find()).as("a run id in: %s", output).isTrue();
-    return m.group(1);
-  }
-
   /** The names of the files in the run's checkpoint folder in S3. */
   static List<String> checkpoint(String run) {
     String prefix = "runs/demo/" + run + "/checkpoint/";
@@ -170,27 +161,11 @@ class LocalRunsIT {
         .contents().stream().map(S3Object::key).map(k -> k.substring(prefix.length())).toList();
   }
 
-  /** The run's row of {@code ami runs --output json}. */
   static JsonNode runsRow(String run) throws IOException {
-    Shell.Result runs = local.ami("runs", "--project", LocalStack.DEMO, "--output", "json");
-    assertThat(runs.exitCode()).as(runs.err()).isZero();
-    for (JsonNode row : Json.OUTPUT.readTree(runs.out()).get("runs")) {
-      if (row.get("runId").asText().equals(run)) {
-        return row;
-      }
-    }
-    throw new AssertionError("no run " + run + " in: " + runs.out());
+    return local.runsRow(LocalStack.DEMO, run);
   }
 
   static Instance instance(String instanceId) {
     return local.aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0);
-  }
-
-  static String read(Path file) {
-    try {
-      return Files.readString(file);
-    } catch (IOException e) {
-      return "";
-    }
   }
 }

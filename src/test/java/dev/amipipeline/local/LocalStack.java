@@ -2,6 +2,7 @@ package dev.amipipeline.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.AwsSettings;
@@ -51,6 +52,7 @@ final class LocalStack implements BeforeAllCallback, AfterEachCallback {
   static final String BUCKET = "ami-pipeline-demo-logs";
   static final String NO_MIRROR = "http://127.0.0.1:9/debian";
   static final Pattern INSTANCE_ID = Pattern.compile("\\bi-[0-9a-f]{8,17}\\b");
+  static final Pattern RUN_ID = Pattern.compile("^run (\\S+)", Pattern.MULTILINE);
 
   /** The demo project as the tests bake it. */
   static final String DEMO = "demo";
@@ -196,6 +198,33 @@ final class LocalStack implements BeforeAllCallback, AfterEachCallback {
     Matcher m = INSTANCE_ID.matcher(output);
     assertThat(m.find()).as("an instance id in: %s", output).isTrue();
     return m.group();
+  }
+
+  static String runIdIn(String output) {
+    Matcher m = RUN_ID.matcher(output);
+    assertThat(m.find()).as("a run id in: %s", output).isTrue();
+    return m.group(1);
+  }
+
+  /** The run's row of {@code ami runs --output json}. */
+  JsonNode runsRow(String project, String run) throws IOException {
+    Shell.Result runs = ami("runs", "--project", project, "--output", "json");
+    assertThat(runs.exitCode()).as(runs.err()).isZero();
+    for (JsonNode row : Json.OUTPUT.readTree(runs.out()).get("runs")) {
+      if (row.get("runId").asText().equals(run)) {
+        return row;
+      }
+    }
+    throw new AssertionError("no run " + run + " in: " + runs.out());
+  }
+
+  /** What a file holds so far; empty when it is not there yet. */
+  static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   /**
