@@ -33,6 +33,10 @@ setup() {
   grep -q '^demo: baked ami-' "$out"
   grep -q '^demo: unchanged, ami-' "$out"
   grep -q '^AMI_PROJECT=demo$' "$out"
+  grep -Eq "^Two more bakes .*: ami-[0-9a-f]+ in [0-9]+s, ami-[0-9a-f]+ in [0-9]+s$" "$out"
+  grep -Eq '^Launched i-[0-9a-f]+ from ami-id version 1 \(ami-[0-9a-f]+\)' "$out"
+  # ami list before the prune: the pinned first bake in use, the newest current
+  grep -Eq '^ami-[0-9a-f]+ +demo-[0-9A-Za-z-]+ +[0-9: -]+ +in use +ami-id v1, in use by i-' "$out"
   grep -q 'current (ami-id v3)' "$out"
   grep -q '^1 image deregistered, 1 snapshot deleted' "$out"
   # what the package managers print stays in the logs
