@@ -34,9 +34,11 @@ public final class LocalInstance implements AutoCloseable {
    * @param tags what tags/instance serves: the instance's tags when it was launched with instance
    *     metadata tags enabled (as every ami launch is), else none, as on EC2
    * @param fleetId the fleet that maintains it (a recovering run's); null when none does
+   * @param privateIp its private IPv4 in the emulator, served as local-ipv4 (for ranking the nodes of
+   *     a run and printing: the container shares the host's network, not this address); null = none
    */
   public record Identity(String instanceId, String amiId, String region, String userData, String instanceType,
-      Map<String, String> tags, String fleetId) {
+      Map<String, String> tags, String fleetId, String privateIp) {
     public Identity {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(amiId, "amiId");
@@ -107,6 +109,7 @@ public final class LocalInstance implements AutoCloseable {
     metadata.userData(identity.userData());
     metadata.instanceType(identity.instanceType());
     metadata.tags(identity.tags());
+    metadata.localIpv4(identity.privateIp());
     Path dir = null;
     try {
       dir = Machine.newFolder(paths.machines(), identity.instanceId(), progress);
