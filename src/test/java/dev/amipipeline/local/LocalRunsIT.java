@@ -171,19 +171,12 @@ class LocalRunsIT {
   }
 
   /** The run's row of {@code ami runs --output json}. */
-  static JsonNode runsRow(String run) throws IOException {
-    Shell.Result runs = local.ami("runs", "--project", LocalStack.DEMO, "--output", "json");
-    assertThat(runs.exitCode()).as(runs.err()).isZero();
-    for (JsonNode row : Json.OUTPUT.readTree(runs.out()).get("runs")) {
-      if (row.get("runId").asText().equals(run)) {
-        return row;
-      }
-    }
-    throw new AssertionError("no run " + run + " in: " + runs.out());
+  static JsonNode runsRow(String run) {
+    return local.runsRow(LocalStack.DEMO, run);
   }
 
   static Instance instance(String instanceId) {
-    return local.aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0);
+    return local.instance(instanceId);
   }
 
   static String read(Path file) {
