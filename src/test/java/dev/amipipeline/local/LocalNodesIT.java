@@ -3,26 +3,31 @@ package dev.amipipeline.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.amipipeline.testing.Await;
 import dev.amipipeline.testing.Shell;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.ec2.model.Instance;
 
 /**
  * A run of two nodes on local instances: {@code ami launch --local --count 2 --follow} boots both
  * instances of the run here at once, each node's first-boot finds and ranks the run's instances
  * through the emulator as on EC2, and the job of each gets its rank, the node count, the master's
- * address and every node's address. The demo image is the one {@link LocalStack} bakes once for
+ * address and every node's address; a cancel from another terminal and a {@code kill -9} of the
+ * command end every node, here and in the emulator. The demo image is the one {@link LocalStack} bakes once for
  * every local test class.
  */
 class LocalNodesIT {
@@ -61,7 +66,7 @@ class LocalNodesIT {
 
     Duration took = Duration.between(start, Instant.now());
     System.err.println("ami launch --local --count 2 --follow took " + took.toSeconds() + " s; its stdout:\n"
-        + launch.out());
+        + launch.out() + "its stderr:\n" + launch.err());
     assertThat(launch.exitCode()).as(launch.err()).isZero();
     String run = LocalRunsIT.runIdIn(launch.out());
     List<Node> followed = nodesIn(launch.out());
@@ -99,6 +104,73 @@ class LocalNodesIT {
     row.get("instances").forEach(i -> rowInstances.add(i.get("instanceId").asText()));
     assertThat(rowInstances).as("one run of two instances").containsExactlyInAnyOrderElementsOf(instances.keySet());
     // LocalStack checks after the test that nothing of the run is left, in the emulator or on this machine.
+  }
+
+  /** Prints what the node got, as {@link #PRINTS_ITS_RANK} does, then runs until it is stopped. */
+  static final String RUNS_UNTIL_STOPPED = """
+      #!/bin/bash
+      trap 'echo "rank $AMI_NODE_RANK stopped"; exit 143' TERM
+      echo "rank $AMI_NODE_RANK of $AMI_NODE_COUNT; master $AMI_MASTER_ADDR; ips $(paste -sd, <<<"$AMI_NODE_IPS")"
+      while :; do
+        sleep 0.5 &
+        wait $!
+      done
+      """;
+
+  @Test
+  void aCancelFromAnotherTerminalHaltsEveryNodeInOrder(@TempDir Path tmp) throws Exception {
+    local.jobs.publish(RUNS_UNTIL_STOPPED);
+    Path out = tmp.resolve("cancelled.out");
+    Path err = tmp.resolve("cancelled.err");
+    Process launch = Shell.start(local.amiCommand("launch", "--project", LocalStack.DEMO, "--local", "--count", "2",
+        "--follow", "--poll-interval-ms", "500"), local.environment(), out, err);
+    String run;
+    try {
+      Await.until("both nodes' jobs in the followed log", Duration.ofMinutes(3),
+          () -> nodesIn(LocalRunsIT.read(out)).size() == 2 || !launch.isAlive());
+      run = LocalRunsIT.runIdIn(LocalRunsIT.read(out));
+
+      Shell.Result cancel = local.ami("cancel", run);
+
+      assertThat(cancel.exitCode()).as(cancel.err()).isZero();
+      assertThat(launch.waitFor(4, TimeUnit.MINUTES)).as("the launch ends: %s", LocalRunsIT.read(err)).isTrue();
+    } finally {
+      Shell.stop(launch);
+    }
+
+    List<Node> nodes = nodesIn(LocalRunsIT.read(out));
+    assertThat(nodes).hasSize(2);
+    for (Node node : nodes) {
+      assertThat(LocalRunsIT.read(err)).contains(node.instanceId() + " is terminated in the emulator: halting it");
+      assertThat(LocalRunsIT.read(out)).contains("[" + node.instanceId() + "] rank " + node.rank() + " stopped",
+          "job on " + node.instanceId() + " ended: exit code 143 (cancelled)");
+    }
+    assertThat(launch.exitValue()).as("the jobs' own code after SIGTERM").isEqualTo(143);
+    assertThat(local.runsRow(LocalStack.DEMO, run).get("state").asText()).isEqualTo("cancelled");
+  }
+
+  @Test
+  void killingTheCommandEndsEveryNodeHereAndInTheEmulator(@TempDir Path tmp) throws Exception {
+    local.jobs.publish(RUNS_UNTIL_STOPPED);
+    Path out = tmp.resolve("killed.out");
+    Process launch = Shell.start(local.amiCommand("launch", "--project", LocalStack.DEMO, "--local", "--count", "2",
+        "--follow", "--poll-interval-ms", "500"), local.environment(), out, tmp.resolve("killed.err"));
+    List<Node> nodes;
+    try {
+      Await.until("both nodes' jobs in the followed log", Duration.ofMinutes(3),
+          () -> nodesIn(LocalRunsIT.read(out)).size() == 2 || !launch.isAlive());
+      nodes = nodesIn(LocalRunsIT.read(out));
+      assertThat(nodes).hasSize(2);
+      assertThat(local.machineFolders()).hasSize(2);
+    } finally {
+      launch.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block
+    }
+    assertThat(launch.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    Await.until("every node's machine gone and its instance ended in the emulator", Duration.ofSeconds(90),
+        () -> local.machineFolders().isEmpty() && nodes.stream()
+            .allMatch(n -> local.instance(n.instanceId()).state().nameAsString().equals("terminated")));
+    // LocalStack then checks that no process or mount of the machines is left.
   }
 
   static List<Node> nodesIn(String output) {
