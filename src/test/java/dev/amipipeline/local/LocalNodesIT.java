@@ -20,13 +20,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.services.ec2.model.Instance;
 
 /**
  * A run of two nodes on local instances: {@code ami launch --local --count 2 --follow} boots both
  * instances of the run here at once, each node's first-boot finds and ranks the run's instances
  * through the emulator as on EC2, and the job of each gets its rank, the node count, the master's
- * address and every node's address; a cancel from another terminal and a {@code kill -9} of the
+ * address and every node's address; a cancel from another terminal, Ctrl-C and {@code kill -9} of the
  * command end every node, here and in the emulator. The demo image is the one {@link LocalStack} bakes once for
  * every local test class.
  */
@@ -149,8 +151,9 @@ class LocalNodesIT {
     assertThat(local.runsRow(LocalStack.DEMO, run).get("state").asText()).isEqualTo("cancelled");
   }
 
-  @Test
-  void killingTheCommandEndsEveryNodeHereAndInTheEmulator(@TempDir Path tmp) throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"KILL", "INT"})
+  void killingTheCommandOrCtrlCEndsEveryNodeHereAndInTheEmulator(String signal, @TempDir Path tmp) throws Exception {
     local.jobs.publish(RUNS_UNTIL_STOPPED);
     Path out = tmp.resolve("killed.out");
     Process launch = Shell.start(local.amiCommand("launch", "--project", LocalStack.DEMO, "--local", "--count", "2",
@@ -163,13 +166,20 @@ class LocalNodesIT {
       assertThat(nodes).hasSize(2);
       assertThat(local.machineFolders()).hasSize(2);
     } finally {
-      launch.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block
+      // KILL: no shutdown hook, no finally block; INT: Ctrl-C in the terminal.
+      LocalStack.host("kill", "-" + signal, Long.toString(launch.pid()));
     }
-    assertThat(launch.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(launch.waitFor(90, TimeUnit.SECONDS)).as("the command ends").isTrue();
 
-    Await.until("every node's machine gone and its instance ended in the emulator", Duration.ofSeconds(90),
-        () -> local.machineFolders().isEmpty() && nodes.stream()
-            .allMatch(n -> local.instance(n.instanceId()).state().nameAsString().equals("terminated")));
+    try {
+      Await.until("every node's machine gone and its instance ended in the emulator", Duration.ofSeconds(90),
+          () -> local.machineFolders().isEmpty() && nodes.stream()
+              .allMatch(n -> local.instance(n.instanceId()).state().nameAsString().equals("terminated")));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; left: " + LocalStack.host("find", local.state.resolve("machines")
+          .toString(), "-maxdepth", "2").out() + LocalStack.host("bash", "-c", "tail -n 20 "
+          + local.state.resolve("machines") + "/*/console.log").out(), e);
+    }
     // LocalStack then checks that no process or mount of the machines is left.
   }
 
