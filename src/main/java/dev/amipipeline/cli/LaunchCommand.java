@@ -45,10 +45,17 @@ import picocli.CommandLine.Spec;
         "  ami launch --project ml --gpus A100:8     # cheapest types with 8 A100s",
         "  ami launch --gpus 24GB+:1 --list --spot   # one GPU of 24 GB or more",
         "  ami launch --project demo --local --follow  # boot it on this machine (emulator)",
+        "  ami launch --project demo --local --count 2 --follow  # two nodes here",
         "",
         "With --local (a local emulator, as root) the instance boots on this machine from",
         "the image 'ami bake --local-root' kept, under systemd-nspawn; its first-boot unit",
         "runs the job, ships the log to the emulator's S3 and powers off.",
+        "With --count N (2 to 4) the run's N nodes boot at once, a container each;",
+        "--follow prefixes each line with its node's instance id and exits with the",
+        "first non-zero code of the nodes' jobs (0 only when all are 0). A local run",
+        "of several nodes does not recover and gets no simulated spot notice",
+        "(--recover, --spot-interrupt-after): nothing here replaces one node of",
+        "several as EC2 Fleet does.",
         ""})
 final class LaunchCommand implements Callable<Integer> {
 
@@ -99,7 +106,8 @@ final class LaunchCommand implements Callable<Integer> {
   boolean list;
 
   @Option(names = "--count", paramLabel = "N", defaultValue = "1",
-      description = "How many instances (more than 1 uses EC2 Fleet; default: ${DEFAULT-VALUE}).")
+      description = "How many instances, one run of N nodes (more than 1 uses EC2 Fleet; with --local at most 4;"
+          + " default: ${DEFAULT-VALUE}).")
   int count;
 
   @Option(names = "--ami-version", paramLabel = "N",
@@ -150,14 +158,17 @@ final class LaunchCommand implements Callable<Integer> {
   @Option(names = "--wait", description = "Wait until running and print the addresses.")
   boolean waitRunning;
 
-  @Option(names = "--follow", description = "Stream the job's log from S3 until it ends; exit with its code.")
+  @Option(names = "--follow", description = "Stream the job's log from S3 until it ends; exit with its code (with"
+      + " --local --count N: every node's, each line prefixed [instance-id]; the first non-zero code, 0 only when"
+      + " all are 0).")
   boolean follow;
 
   @Option(names = "--dry-run", description = "Print the exact requests and check permissions; launch nothing.")
   boolean dryRun;
 
   @Option(names = "--local",
-      description = "Boot the launched instance on this machine from its local image (needs --endpoint-url and root).")
+      description = "Boot the launched instances on this machine from their local image (needs --endpoint-url and"
+          + " root).")
   boolean local;
 
   @Option(names = "--spot-interrupt-after", paramLabel = "DURATION",

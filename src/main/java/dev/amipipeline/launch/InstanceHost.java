@@ -4,7 +4,9 @@ import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.results.JobResult;
 import dev.amipipeline.results.ResultFolder;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Somewhere other than EC2 that boots the instance a launch started: this machine while an emulator
@@ -51,4 +53,16 @@ public interface InstanceHost {
    * @param jobLines gets each line of the job's log as it reaches S3
    */
   JobResult run(AwsClients aws, LaunchReport launched, Job job, Consumer<String> jobLines);
+
+  /**
+   * Boots the launched instances of a run of several nodes here, all at once, and follows every
+   * node's job until each has reported and powered off, as {@link #run} does for one; every node's
+   * instance in the emulator is terminated on every way out.
+   *
+   * @param job as for {@link #run}, but {@code results} is the run's folder: each node ships its
+   *     results into its own folder under it
+   * @param jobLines where the lines of a node's log go, by its instance id
+   * @return each node's job, in the launch's order of its instances
+   */
+  List<JobResult> runNodes(AwsClients aws, LaunchReport launched, Job job, Function<String, Consumer<String>> jobLines);
 }

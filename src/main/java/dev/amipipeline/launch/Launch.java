@@ -19,9 +19,13 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -49,6 +53,11 @@ public final class Launch {
 
     static Outcome followed(LaunchReport launch, JobResult job) {
       return new Outcome(new FollowedLaunch(launch.withJob(job)), job.jobExitCode());
+    }
+
+    static Outcome followedNodes(LaunchReport launch, List<JobResult> jobs) {
+      FollowedNodes followed = new FollowedNodes(launch, jobs);
+      return new Outcome(followed, followed.jobExitCode());
     }
   }
 
@@ -167,6 +176,9 @@ public final class Launch {
     LaunchReport report = start(aws, new Ec2Launch(aws.ec2(), line -> output.progress("ami: " + line)), request,
         plan);
     output.launched(report);
+    if (plan.count() > 1) {
+      return launchNodesOnHost(aws, request, report, ResultLayout.of(logUri, project.name()).run(run));
+    }
     List<String> collected = new ArrayList<>();
     Consumer<String> jobLines = request.follow() ? output::jobLine : collected::add;
     ResultFolder results = ResultLayout.of(logUri, project.name()).instance(run, report.instanceIds().get(0));
@@ -175,6 +187,29 @@ public final class Launch {
             request.spotNoticeAttempts()), jobLines);
     collected.forEach(output::jobLine);
     return Outcome.followed(report, job);
+  }
+
+  /**
+   * {@code --local --count N}: the run's nodes boot on the host at once. Each line of a node's log is
+   * prefixed with its instance id, as {@code ami logs} shows a run of several instances; without
+   * {@code --follow} the logs are shown node by node once every node has powered off. The command
+   * exits with the first non-zero code of the nodes' jobs (0 when all are 0).
+   */
+  private Outcome launchNodesOnHost(AwsClients aws, LaunchRequest request, LaunchReport report,
+      ResultFolder runFolder) {
+    Map<String, List<String>> collected = new ConcurrentHashMap<>();
+    Function<String, Consumer<String>> jobLines = instanceId -> {
+      String prefix = "[" + instanceId + "] ";
+      if (request.follow()) {
+        return line -> output.jobLine(prefix + line);
+      }
+      List<String> lines = collected.computeIfAbsent(instanceId, id -> Collections.synchronizedList(new ArrayList<>()));
+      return line -> lines.add(prefix + line);
+    };
+    List<JobResult> jobs = host.runNodes(aws, report,
+        new InstanceHost.Job(runFolder, request.follow(), request.spotNotice(), request.pollInterval()), jobLines);
+    report.instanceIds().forEach(id -> collected.getOrDefault(id, List.of()).forEach(output::jobLine));
+    return Outcome.followedNodes(report, jobs);
   }
 
   /**

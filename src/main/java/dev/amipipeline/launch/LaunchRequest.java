@@ -55,6 +55,9 @@ public record LaunchRequest(
     RecoveryFlags recovery,
     Integer spotInterruptAttempts) {
 
+  /** The most instances {@code --local} boots at once: each is a whole system in a container on this machine. */
+  public static final int MAX_LOCAL_NODES = 4;
+
   /** {@code --cpu N --memory MIB}: the least a type must have. */
   public record Size(int cpu, long memoryMib) {}
 
@@ -134,15 +137,26 @@ public record LaunchRequest(
         throw new AmiException.BadInput("--template-only only writes the launch template; drop --wait, --follow,"
             + " --count and --placement");
       }
-      if (follow && count != 1) {
+      if (follow && count != 1 && !local) {
         throw new AmiException.BadInput("--follow streams one instance's log; launch with --count 1");
       }
       if (dryRun && (waitRunning || follow)) {
         throw new AmiException.BadInput("--dry-run launches nothing, so there is nothing to --wait for or --follow");
       }
-      if (local && (count != 1 || templateOnly || dryRun || options.placement() != null)) {
-        throw new AmiException.BadInput("--local boots one instance on this machine; drop --count, --template-only,"
+      if (local && (templateOnly || dryRun || options.placement() != null)) {
+        throw new AmiException.BadInput("--local boots the launched instances on this machine; drop --template-only,"
             + " --dry-run and --placement");
+      }
+      if (local && count > MAX_LOCAL_NODES) {
+        throw new AmiException.BadInput("--local boots at most " + MAX_LOCAL_NODES + " instances on this machine (a"
+            + " container each), was " + count + ": use --count " + MAX_LOCAL_NODES + " or less");
+      }
+      if (local && count > 1 && Boolean.TRUE.equals(recovery.recover())) {
+        throw localNodesDoNotRecover("drop --recover");
+      }
+      if (local && count > 1 && spotInterruptAfter != null) {
+        throw new AmiException.BadInput("--spot-interrupt-after interrupts a local run of one instance: drop it, or"
+            + " --count");
       }
       if (local && !endpointGiven) {
         throw new AmiException.BadInput("--local boots the instance on this machine against a local emulator: add"
@@ -216,8 +230,20 @@ public record LaunchRequest(
     }
   }
 
+  /**
+   * A local run of several nodes does not recover: on EC2 the fleet replaces an interrupted node while
+   * the others go on; here nothing plays that for one node of several.
+   */
+  private static AmiException.BadInput localNodesDoNotRecover(String fix) {
+    return new AmiException.BadInput("--local --count N does not recover (a run of several nodes recovers on EC2"
+        + " only): " + fix);
+  }
+
   /** The rules that need the project's defaults; exit 2 before any AWS call. */
   public void checkAgainst(Project p) {
+    if (local && options.count() > 1 && recovers(p)) {
+      throw localNodesDoNotRecover("add --no-recover (project " + p.name() + " recovers by default)");
+    }
     if (recovery.maxHours() != null && !recovers(p)) {
       throw new AmiException.BadInput("--max-hours is the cost ceiling of a recovering run: add --recover (project "
           + p.name() + " does not recover by default)");

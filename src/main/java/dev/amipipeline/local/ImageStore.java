@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  */
 public final class ImageStore {
 
+  private static final Object UNPACKING = new Object();
   private static final Pattern AMI_ID = Pattern.compile("ami-[0-9a-f]{8,17}");
 
   private final Path dir;
@@ -59,6 +60,13 @@ public final class ImageStore {
    * nothing.
    */
   public Path unpacked(String amiId) {
+    // The nodes of a run boot at once from one image: the first unpacks it, the others wait for it.
+    synchronized (UNPACKING) {
+      return unpackedOnce(amiId);
+    }
+  }
+
+  private Path unpackedOnce(String amiId) {
     Path root = dir.resolve(amiId + ".root");
     if (Files.isDirectory(root)) {
       return root;

@@ -35,9 +35,11 @@ public final class LocalInstance implements AutoCloseable {
    * @param tags what tags/instance serves: the instance's tags when it was launched with instance
    *     metadata tags enabled (as every ami launch is), else none, as on EC2
    * @param fleetId the fleet that maintains it (a recovering run's); null when none does
+   * @param privateIp its private IPv4 in the emulator, served as local-ipv4 (for ranking the nodes of
+   *     a run and printing: the container shares the host's network, not this address); null = none
    */
   public record Identity(String instanceId, String amiId, String region, String userData, String instanceType,
-      String market, Map<String, String> tags, String fleetId) {
+      String market, Map<String, String> tags, String fleetId, String privateIp) {
     public Identity {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(amiId, "amiId");
@@ -109,6 +111,7 @@ public final class LocalInstance implements AutoCloseable {
     metadata.instanceType(identity.instanceType());
     metadata.market(identity.market());
     metadata.tags(identity.tags());
+    metadata.localIpv4(identity.privateIp());
     Path dir = null;
     try {
       dir = Machine.newFolder(paths.machines(), identity.instanceId(), progress);

@@ -3,6 +3,7 @@ package dev.amipipeline.local;
 import dev.amipipeline.aws.AwsClients;
 import dev.amipipeline.aws.Ec2Tags;
 import dev.amipipeline.common.AmiException;
+import dev.amipipeline.common.Concurrently;
 import dev.amipipeline.launch.InstanceHost;
 import dev.amipipeline.launch.LaunchPlan;
 import dev.amipipeline.launch.LaunchReport;
@@ -19,9 +20,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
@@ -116,6 +120,43 @@ public final class LocalLaunch implements InstanceHost {
   }
 
   /**
+   * The nodes of a run of several, launched in the emulator by the launch's instant fleet: each
+   * booted in a container of its own and followed as {@link #run} follows one instance, all at once.
+   * Each node's metadata service serves its own id, tags, type and private address; the nodes find
+   * and rank each other as on EC2, through the emulator (DescribeInstances on the run's tag).
+   */
+  @Override
+  public List<JobResult> runNodes(AwsClients aws, LaunchReport launched, Job job,
+      Function<String, Consumer<String>> jobLines) {
+    List<String> nodes = launched.instanceIds();
+    say("run " + launched.runId() + ": booting its " + nodes.size() + " nodes here at once, a container each");
+    return Concurrently.all(nodes.stream().<Supplier<JobResult>>map(id -> () -> runNode(aws, id, nodes,
+        new Job(job.results().folder(id), job.followed(), job.spotNotice(), job.poll()), jobLines.apply(id)))
+        .toList());
+  }
+
+  /**
+   * One node of a run. A node that cannot be booted or followed ends the run, as a node lost on EC2
+   * would: the other nodes are terminated in the emulator, so their containers halt in order instead
+   * of waiting for it.
+   */
+  private JobResult runNode(AwsClients aws, String instanceId, List<String> nodes, Job job, Consumer<String> lines) {
+    try {
+      return runInstance(aws, instanceId, job, lines, true);
+    } catch (RuntimeException e) {
+      List<String> others = nodes.stream().filter(id -> !id.equals(instanceId)).toList();
+      say(instanceId + " failed (" + e.getMessage() + "): terminating the run's other nodes in the emulator: "
+          + String.join(", ", others));
+      try {
+        aws.ec2().terminateInstances(b -> b.instanceIds(others));
+      } catch (RuntimeException notEnded) {
+        e.addSuppressed(notEnded);
+      }
+      throw e;
+    }
+  }
+
+  /**
    * A new attempt of a run that has had one: {@code request} (an instance with the run's tags, e.g.
    * {@link NewAttempt#like}) goes to the emulator, and the instance it starts boots here and is
    * followed as {@link #run} follows the first. Its first-boot finds the run's checkpoint and counts
@@ -145,10 +186,19 @@ public final class LocalLaunch implements InstanceHost {
    * (ami cancel terminates it), the container is halted as EC2 halts an instance it terminates.
    */
   private JobResult runInstance(AwsClients aws, String instanceId, Job job, Consumer<String> jobLines) {
+    return runInstance(aws, instanceId, job, jobLines, false);
+  }
+
+  /**
+   * @param node one node of a run of several (see {@link #runNodes}): its metadata service serves
+   *     its private address as local-ipv4. A single instance gets none, so its job's AMI_MASTER_ADDR
+   *     is 127.0.0.1, where it reaches itself on this machine.
+   */
+  private JobResult runInstance(AwsClients aws, String instanceId, Job job, Consumer<String> jobLines, boolean node) {
     try {
       String userData = userData(aws, instanceId);
       Instance described = describe(aws, instanceId);
-      EmulatorView view = EmulatorView.of(new RunFleets(aws), described, clock.instant());
+      EmulatorView view = EmulatorView.of(new RunFleets(aws), described, clock.instant(), node);
       // Only a spot instance gets the notice (a replacement may run on demand).
       LocalInstance.Settings settings = new LocalInstance.Settings(instanceAwsEnvironment(aws),
           job.followed() ? FOLLOWED_LOG_SYNC_SECONDS : null,
@@ -157,8 +207,8 @@ public final class LocalLaunch implements InstanceHost {
           + (userData == null ? "none" : userData.strip()) + ")");
       try (LocalInstance instance = LocalInstance.boot(paths,
           new LocalInstance.Identity(instanceId, view.amiId(), aws.region().id(), userData,
-              described.instanceTypeAsString(), market(described), view.metadataTags(described), view.fleetId()),
-          settings, clock,
+              described.instanceTypeAsString(), market(described), view.metadataTags(described), view.fleetId(),
+              node ? described.privateIpAddress() : null), settings, clock,
           progress)) {
         EmulatorWatch emulator = new EmulatorWatch(aws, instanceId, instance, view);
         S3JobFiles files = new S3JobFiles(aws.s3(aws.region()), job.results(), emulator::instanceState);
@@ -243,18 +293,22 @@ public final class LocalLaunch implements InstanceHost {
    * defaults (no tags in the metadata).
    *
    * @param fleet the fleet of a recovering run's instance; null for any other instance
+   * @param instantFleet the instance is a node that the launch's instant fleet started from a launch
+   *     template (made by the launch and deleted once the fleet answered) that, as every launch,
+   *     puts instance tags in the metadata; moto does not apply a template's metadata options
    */
-  private record EmulatorView(String amiId, FleetReplacement.Fleet fleet) {
+  private record EmulatorView(String amiId, FleetReplacement.Fleet fleet, boolean instantFleet) {
 
-    static EmulatorView of(RunFleets fleets, Instance described, Instant now) {
-      return new EmulatorView(fleets.imageOf(described.imageId()), fleets.ofRecovering(described, now).orElse(null));
+    static EmulatorView of(RunFleets fleets, Instance described, Instant now, boolean instantFleet) {
+      return new EmulatorView(fleets.imageOf(described.imageId()), fleets.ofRecovering(described, now).orElse(null),
+          instantFleet);
     }
 
     /** The tags the metadata service serves: none unless launched with metadata tags on (by itself or its template). */
     Map<String, String> metadataTags(Instance instance) {
       boolean enabled = instance.metadataOptions() != null
           && instance.metadataOptions().instanceMetadataTags() == InstanceMetadataTagsState.ENABLED
-          || fleet != null && fleet.metadataTags();
+          || fleet != null && fleet.metadataTags() || instantFleet;
       return enabled ? Ec2Tags.toMap(instance.tags()) : Map.of();
     }
 

@@ -51,7 +51,7 @@ public final class Machine implements AutoCloseable {
     this.dir = dir;
     this.overlay = overlay;
     this.pipe = pipe;
-    this.shutdownHook = new Thread(this::close, "stop machine " + name);
+    this.shutdownHook = new Thread(this::abandonAtExit, "stop machine " + name);
   }
 
   /**
@@ -220,16 +220,27 @@ public final class Machine implements AutoCloseable {
   public synchronized void close() {
     stop(DEFAULT_GRACE);
     pipe.close();
-    if (Thread.currentThread() != shutdownHook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException e) {
-        // the JVM is shutting down and runs the hook anyway
-      }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down and runs the hook anyway
     }
     // Still running after the stop: machine.sh, told this process is done with it, deletes the folder itself.
     if (!running() && Files.exists(dir)) {
       HostCommand.removeTree(dir);
+    }
+  }
+
+  /**
+   * At this process's exit with the machine still up (Ctrl-C, SIGTERM): machine.sh is told this
+   * process is gone, as after a kill -9, so that it also does what the caller left for that (a local
+   * instance's abandoned.sh ends its instance in the emulator: no thread of this process is left to
+   * do it); the exit waits while it halts the machine and deletes its folder.
+   */
+  private void abandonAtExit() {
+    if (running()) {
+      pipe.close();
+      awaitExit(DEFAULT_GRACE.plus(KILL_MARGIN));
     }
   }
 

@@ -14,7 +14,7 @@ public record FollowedRun(String runId, List<JobResult> jobs) implements Report 
 
   /** The job's exit code: the first non-zero one of several instances, 1 for one gone without a word. */
   public int jobExitCode() {
-    return jobs.stream().mapToInt(JobResult::jobExitCode).filter(c -> c != 0).findFirst().orElse(0);
+    return JobResult.exitCodeOf(jobs);
   }
 
   @Override

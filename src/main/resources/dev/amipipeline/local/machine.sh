@@ -116,7 +116,11 @@ wait 2>/dev/null
 # nspawn killed from outside leaves its container and its propagation folder behind.
 kill_container
 rm -rf "/run/systemd/nspawn/propagate/$name"
-[[ -n "$lower" ]] && umount "$root"
+# A process of the container killed just now may still hold the overlay for a moment: detach it
+# then (lazily; the namespace is this script's alone), so the rm below never walks into it.
+if [[ -n "$lower" ]] && ! umount "$root" 2>/dev/null; then
+  umount --lazy "$root"
+fi
 if [[ "$abandoned" == true ]]; then
   # What the caller leaves for when it is gone before its machine (ending the instance the machine
   # stood for): a script in the folder, run once the machine is down. Nobody reads its output.

@@ -50,14 +50,51 @@ class LaunchRequestTest {
   }
 
   @Test
-  void aLocalLaunchNeedsAnEmulatorAndOneInstance() {
+  void aLocalLaunchNeedsAnEmulator() {
     assertThatThrownBy(() -> new LaunchRequest("plain", options(), null, null, null, null, false, false, false, false,
         false, true, false, null, POLL))
         .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("add --endpoint-url");
+  }
+
+  private static LaunchRequest localNodes(int count, boolean follow, String spotInterruptAfter, Boolean recover) {
+    LaunchOptions nodes = new LaunchOptions(null, null, false, List.of(), List.of(), null, null, null, count, null);
+    return new LaunchRequest("plain", nodes, null, null, null, null, false, false, false, false, follow, true, true,
+        spotInterruptAfter, POLL, new LaunchRequest.RecoveryFlags(recover, null));
+  }
+
+  @Test
+  void aLocalRunHasUpToFourNodesFollowedTogether() {
+    LaunchRequest four = localNodes(LaunchRequest.MAX_LOCAL_NODES, true, null, null);
+    four.checkAgainst(ON_DEMAND);
+
+    assertThat(four.follow()).isTrue();
+    assertThatThrownBy(() -> localNodes(5, true, null, null))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--local boots at most 4 instances on this machine (a container each), was 5: use --count 4 or"
+            + " less");
+    assertThatThrownBy(() -> localNodes(0, false, null, null))
+        .isInstanceOf(AmiException.BadInput.class).hasMessage("--count must be at least 1, was 0");
     LaunchOptions two = new LaunchOptions(null, null, false, List.of(), List.of(), null, null, null, 2, null);
-    assertThatThrownBy(() -> new LaunchRequest("plain", two, null, null, null, null, false, false, false, false, false,
-        true, true, null, POLL))
-        .isInstanceOf(AmiException.BadInput.class).hasMessageContaining("drop --count");
+    assertThatThrownBy(() -> new LaunchRequest("plain", two, null, null, null, null, false, false, false, false, true,
+        false, false, null, POLL))
+        .as("on EC2 --follow stays one instance's").isInstanceOf(AmiException.BadInput.class)
+        .hasMessageContaining("launch with --count 1");
+  }
+
+  @Test
+  void aLocalRunOfSeveralNodesNeitherRecoversNorGetsASpotNotice() {
+    assertThatThrownBy(() -> localNodes(2, false, null, true))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--local --count N does not recover (a run of several nodes recovers on EC2 only): drop --recover");
+    assertThatThrownBy(() -> localNodes(2, false, null, null).checkAgainst(RECOVERS))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessageEndingWith("add --no-recover (project recovers recovers by default)");
+    localNodes(2, false, null, false).checkAgainst(RECOVERS);
+    assertThatThrownBy(() -> localNodes(2, false, "10s", null))
+        .isInstanceOf(AmiException.BadInput.class)
+        .hasMessage("--spot-interrupt-after interrupts a local run of one instance: drop it, or --count");
+    assertThat(localNodes(1, false, "10s", true).spotNotice()).as("one local instance still may")
+        .isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test

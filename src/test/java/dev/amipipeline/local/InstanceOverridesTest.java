@@ -60,7 +60,7 @@ class InstanceOverridesTest {
     Path lower = Files.createDirectories(dir.resolve("lower/usr/bin")).getParent().getParent();
     Path upper = Files.createDirectories(dir.resolve("upper"));
     LocalInstance.Identity identity = new LocalInstance.Identity("i-0123456789abcdef0", "ami-12345678", "us-east-1",
-        "AMI_PROJECT=demo\n", "t3.micro", "spot", Map.of(), null);
+        "AMI_PROJECT=demo\n", "t3.micro", "spot", Map.of(), null, null);
 
     assertThat(LocalInstance.seedCloudInit(lower, upper, identity)).isFalse();
     try (Stream<Path> written = Files.list(upper)) {

@@ -49,7 +49,12 @@ class LocalInputIT {
   static Stream<Arguments> flagsThatCannotWork() {
     return Stream.of(
         Arguments.of(List.of("launch", "--project", "demo", "--spot-interrupt-after", "10s"), "add --local"),
-        Arguments.of(List.of("launch", "--project", "demo", "--local", "--count", "2"), "drop --count"),
+        Arguments.of(List.of("launch", "--project", "demo", "--local", "--count", "0"), "--count must be at least 1"),
+        Arguments.of(List.of("launch", "--project", "demo", "--local", "--count", "5"), "use --count 4 or less"),
+        Arguments.of(List.of("launch", "--project", "demo", "--local", "--count", "2", "--recover"),
+            "drop --recover"),
+        Arguments.of(List.of("launch", "--project", "demo", "--local", "--count", "2", "--spot",
+            "--spot-interrupt-after", "5s"), "drop it, or --count"),
         Arguments.of(List.of("launch", "--project", "demo", "--local", "--spot", "--spot-interrupt-after", "soon"),
             "--spot-interrupt-after"),
         Arguments.of(List.of("launch", "--project", "demo", "--local", "--spot-interrupt-after", "5s"), "add --spot"),

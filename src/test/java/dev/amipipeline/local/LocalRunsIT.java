@@ -161,11 +161,12 @@ class LocalRunsIT {
         .contents().stream().map(S3Object::key).map(k -> k.substring(prefix.length())).toList();
   }
 
-  static JsonNode runsRow(String run) throws IOException {
+  /** The run's row of {@code ami runs --output json}. */
+  static JsonNode runsRow(String run) {
     return local.runsRow(LocalStack.DEMO, run);
   }
 
   static Instance instance(String instanceId) {
-    return local.aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0);
+    return local.instance(instanceId);
   }
 }

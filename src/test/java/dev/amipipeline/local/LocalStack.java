@@ -206,18 +206,6 @@ final class LocalStack implements BeforeAllCallback, AfterEachCallback {
     return m.group(1);
   }
 
-  /** The run's row of {@code ami runs --output json}. */
-  JsonNode runsRow(String project, String run) throws IOException {
-    Shell.Result runs = ami("runs", "--project", project, "--output", "json");
-    assertThat(runs.exitCode()).as(runs.err()).isZero();
-    for (JsonNode row : Json.OUTPUT.readTree(runs.out()).get("runs")) {
-      if (row.get("runId").asText().equals(run)) {
-        return row;
-      }
-    }
-    throw new AssertionError("no run " + run + " in: " + runs.out());
-  }
-
   /** What a file holds so far; empty when it is not there yet. */
   static String read(Path file) {
     try {
@@ -240,6 +228,27 @@ final class LocalStack implements BeforeAllCallback, AfterEachCallback {
 
   String s3Text(String key) {
     return aws.s3(aws.region()).getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String();
+  }
+
+  /** The run's row of {@code ami runs --output json}. */
+  JsonNode runsRow(String project, String run) {
+    Shell.Result runs = ami("runs", "--project", project, "--output", "json");
+    assertThat(runs.exitCode()).as(runs.err()).isZero();
+    try {
+      for (JsonNode row : Json.OUTPUT.readTree(runs.out()).get("runs")) {
+        if (row.get("runId").asText().equals(run)) {
+          return row;
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    throw new AssertionError("no run " + run + " in: " + runs.out());
+  }
+
+  /** The emulator's instance as it is now. */
+  Instance instance(String instanceId) {
+    return aws.ec2().describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0);
   }
 
   /** The user-data as the emulator holds it for the instance. */
