@@ -38,24 +38,20 @@ import picocli.CommandLine.Spec;
         "  ami launch --project ml --spot --wait",
         "  ami launch --project ml --spot --follow   # stream the log, exit with its code",
         "  ami launch --project ml --count 4 --spot  # EC2 Fleet over types and subnets",
-        "  ami launch --project ml --spot --recover --max-hours 12  # replaced when interrupted",
+        "  ami launch --project ml --spot --recover --max-hours 12  # survives spot loss",
         "  ami launch --project ml --ami-version 3   # roll back to the 3rd bake",
         "  ami launch --project ml --template-only   # template that follows each bake",
         "  ami launch --cpu 8 --memory 61035 --list  # cheapest fitting types only",
         "  ami launch --project ml --gpus A100:8     # cheapest types with 8 A100s",
         "  ami launch --gpus 24GB+:1 --list --spot   # one GPU of 24 GB or more",
-        "  ami launch --project demo --local --follow  # boot it on this machine (emulator)",
+        "  ami launch --project demo --local --follow  # boot it here (emulator)",
         "  ami launch --project demo --local --count 2 --follow  # two nodes here",
         "",
-        "With --local (a local emulator, as root) the instance boots on this machine from",
-        "the image 'ami bake --local-root' kept, under systemd-nspawn; its first-boot unit",
-        "runs the job, ships the log to the emulator's S3 and powers off.",
-        "With --count N (2 to 4) the run's N nodes boot at once, a container each;",
-        "--follow prefixes each line with its node's instance id and exits with the",
-        "first non-zero code of the nodes' jobs (0 only when all are 0). A local run",
-        "of several nodes does not recover and gets no simulated spot notice",
-        "(--recover, --spot-interrupt-after): nothing here replaces one node of",
-        "several as EC2 Fleet does.",
+        "With --local (a local emulator, as root) the instance boots on this machine",
+        "from the image 'ami bake --local-root' kept, under systemd-nspawn; its",
+        "first-boot unit runs the job, ships the log to the emulator's S3 and powers off.",
+        "With --count N (2 to 4) the run's N nodes boot at once, a container each; they",
+        "neither recover nor get a spot notice: nothing here replaces one of several.",
         ""})
 final class LaunchCommand implements Callable<Integer> {
 
@@ -166,20 +162,7 @@ final class LaunchCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Print the exact requests and check permissions; launch nothing.")
   boolean dryRun;
 
-  @Option(names = "--local",
-      description = "Boot the launched instances on this machine from their local image (needs --endpoint-url and"
-          + " root).")
-  boolean local;
-
-  @Option(names = "--spot-interrupt-after", paramLabel = "DURATION",
-      description = "With --local and --spot: the metadata service gives the spot interruption notice this long"
-          + " after boot, e.g. 10s; in a recovering run, to its first attempt only (see --spot-interrupt-attempts).")
-  String spotInterruptAfter;
-
-  @Option(names = "--spot-interrupt-attempts", paramLabel = "N",
-      description = "With --spot-interrupt-after: the notice comes to each of the run's first N attempts that run on"
-          + " spot (default: 1); launch.recover.maxAttempts or more uses all attempts up (the run gives up).")
-  Integer spotInterruptAttempts;
+  @Mixin LocalOptions here;
 
   @Mixin PollInterval poll;
 
@@ -194,15 +177,15 @@ final class LaunchCommand implements Callable<Integer> {
         type == null ? null : type.instanceType,
         type == null || type.size == null ? null : new LaunchRequest.Size(type.size.cpu, type.size.memoryMib),
         gpus,
-        amiVersion, list, dryRun, templateOnly, waitRunning, follow, local,
-        global.awsSettings().endpointOverride().isPresent(), spotInterruptAfter, Duration.ofMillis(poll.millis),
-        new LaunchRequest.RecoveryFlags(recover, maxHours), spotInterruptAttempts);
+        amiVersion, list, dryRun, templateOnly, waitRunning, follow, here.local,
+        global.awsSettings().endpointOverride().isPresent(), here.spotInterruptAfter, Duration.ofMillis(poll.millis),
+        new LaunchRequest.RecoveryFlags(recover, maxHours), here.spotInterruptAttempts);
     Project p = project == null ? null : global.projects().load(project);
     Clock clock = Clock.systemUTC();
-    LocalLaunch here = local ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec),
-        clock) : null;
+    LocalLaunch host = here.local
+        ? new LocalLaunch(LocalPaths.fromEnvironment(System.getenv()), Printer.progress(spec), clock) : null;
     Launch.Outcome outcome = new Launch(global::aws, global.ssmPrefix(), new LaunchStreams(spec, global), clock,
-        ThreadLocalRandom.current(), here, new AttemptsFollower(global.ssmPrefix(), clock)).run(request, p);
+        ThreadLocalRandom.current(), host, new AttemptsFollower(global.ssmPrefix(), clock)).run(request, p);
     Printer.print(spec, global, outcome.report());
     return outcome.exitCode();
   }
