@@ -4,6 +4,9 @@
 # ended. Sourced by first-boot (and the bats tests), never run.
 
 SPOT_POLL_SECONDS=5
+# The first copy of the logs comes this soon after the job starts, whatever the interval after it:
+# whoever follows the run (launch --follow, logs --follow) sees its first lines in seconds.
+FIRST_LOG_COPY_SECONDS=5
 # The exit code recorded when the job ran past its timeout (the convention of GNU timeout).
 EXIT_TIMEOUT=124
 # How long systemd gives the unit once it stops it (TimeoutStopSec in ami-first-boot.service):
@@ -96,7 +99,8 @@ watch_job() {
   trap '[[ -n "$child" ]] && kill "$child" 2>/dev/null; stop_copies "$logs_pid" "$checkpoint_pid"; exit 0' TERM
   now="$(date +%s)"
   ((timeout_seconds > 0)) && deadline=$((now + timeout_seconds))
-  ((log_sync_seconds > 0)) && next_logs=$((now + log_sync_seconds))
+  ((log_sync_seconds > 0)) &&
+    next_logs=$((now + (log_sync_seconds < FIRST_LOG_COPY_SECONDS ? log_sync_seconds : FIRST_LOG_COPY_SECONDS)))
   [[ -n "$checkpoint_dir" ]] && ((checkpoint_sync_seconds > 0)) && next_checkpoint=$((now + checkpoint_sync_seconds))
   while :; do
     # Until the next poll, the deadline or the next copy, whichever comes first.

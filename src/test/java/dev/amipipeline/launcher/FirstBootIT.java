@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -608,14 +609,18 @@ class FirstBootIT {
     assertThat(powerOffCount()).isZero();
   }
 
-  @Test
-  void theLogIsCopiedToS3WhileTheJobRuns() throws Exception {
+  /** Every second; and at the default minute, whose first copy still comes seconds after the job starts. */
+  @ParameterizedTest
+  @ValueSource(strings = {"1", ""})
+  void theLogIsCopiedToS3WhileTheJobRuns(String syncSeconds) throws Exception {
     Path release = tmp.resolve("release");
     putRunConfig(run("./paused.sh", Map.of("RELEASE", release.toString())));
 
-    CompletableFuture<Shell.Result> running = CompletableFuture.supplyAsync(() -> boot(Map.of("AMI_LOG_SYNC_SECONDS", "1")));
+    CompletableFuture<Shell.Result> running = CompletableFuture.supplyAsync(
+        () -> boot(syncSeconds.isEmpty() ? Map.of() : Map.of("AMI_LOG_SYNC_SECONDS", syncSeconds)));
     try {
-      awaitKey(RESULTS + "job.log");
+      // Well before the default interval of a minute: the first copy comes 5 s after the job starts.
+      awaitKey(RESULTS + "job.log", Duration.ofSeconds(30));
       assertThat(s3Text(RESULTS + "job.log")).contains("halfway").doesNotContain("all done");
       assertThat(s3Keys()).doesNotContain(RESULTS + "exit-status.json");
     } finally {
@@ -912,7 +917,12 @@ class FirstBootIT {
   }
 
   void awaitKey(String key) {
-    try (S3Waiter waiter = S3Waiter.builder().client(s3()).overrideConfiguration(w -> w.maxAttempts(120)
+    awaitKey(key, Duration.ofMinutes(1));
+  }
+
+  void awaitKey(String key, Duration bound) {
+    int attempts = (int) (bound.toMillis() / 500);
+    try (S3Waiter waiter = S3Waiter.builder().client(s3()).overrideConfiguration(w -> w.maxAttempts(attempts)
         .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(500)))).build()) {
       waiter.waitUntilObjectExists(b -> b.bucket(BUCKET).key(key));
     }
