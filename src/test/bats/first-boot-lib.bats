@@ -13,14 +13,6 @@ bats_require_minimum_version 1.5.0
 
 load helpers/launcher
 
-setup_file() {
-  start_aws
-}
-
-teardown_file() {
-  stop_aws
-}
-
 setup() {
   load_first_boot
   region=us-east-1

@@ -103,6 +103,15 @@ stop_aws() {
   "$repo_root/scripts/local-aws" stop >/dev/null 2>&1 || true
 }
 
+# Every suite that loads this file shares one moto_server per file.
+setup_file() {
+  start_aws
+}
+
+teardown_file() {
+  stop_aws
+}
+
 # A git repository at $1 whose main branch has one commit with the file hello.sh; prints the commit.
 git_repo() {
   git init -q -b main "$1"
