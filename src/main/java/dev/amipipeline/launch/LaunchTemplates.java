@@ -1,5 +1,6 @@
 package dev.amipipeline.launch;
 
+import dev.amipipeline.aws.AwsErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +39,13 @@ public final class LaunchTemplates {
     RequestLaunchTemplateData data = Ec2Requests.templateData(plan, Ec2Requests.TemplateUse.STANDALONE);
     Optional<LaunchTemplate> existing = find(name);
     if (existing.isEmpty()) {
-      LaunchTemplate made = create(plan);
-      return report(plan, made.launchTemplateId(), made.latestVersionNumber(), true, data);
+      Optional<LaunchTemplate> made = createUnlessMadeMeanwhile(plan);
+      if (made.isPresent()) {
+        return report(plan, made.get().launchTemplateId(), made.get().latestVersionNumber(), true, data);
+      }
+      existing = find(name);
     }
-    String id = existing.get().launchTemplateId();
+    String id = existing.orElseThrow().launchTemplateId();
     long version = ec2.createLaunchTemplateVersion(Ec2Requests.createTemplateVersion(id, data, false))
         .launchTemplateVersion().versionNumber();
     ec2.modifyLaunchTemplate(b -> b.launchTemplateId(id).defaultVersion(Long.toString(version)));
@@ -120,8 +124,7 @@ public final class LaunchTemplates {
     try {
       return ec2.describeLaunchTemplates(b -> b.launchTemplateNames(name)).launchTemplates().stream().findFirst();
     } catch (Ec2Exception e) {
-      if (e.awsErrorDetails() != null
-          && "InvalidLaunchTemplateName.NotFoundException".equals(e.awsErrorDetails().errorCode())) {
+      if ("InvalidLaunchTemplateName.NotFoundException".equals(AwsErrors.code(e))) {
         return Optional.empty();
       }
       throw e;
@@ -130,21 +133,25 @@ public final class LaunchTemplates {
 
   /** The project's template made now, or the one another launch made just before (their versions differ). */
   private String createOrFind(LaunchPlan shared) {
+    return createUnlessMadeMeanwhile(shared)
+        .or(() -> find(Ec2Requests.templateName(shared.project())))
+        .orElseThrow().launchTemplateId();
+  }
+
+  /**
+   * The project's template, made from {@code plan} (whose tags it carries as the template's own); empty
+   * when another launch of the project made it between our look and our create (two launches at once).
+   */
+  private Optional<LaunchTemplate> createUnlessMadeMeanwhile(LaunchPlan plan) {
     try {
-      return create(shared).launchTemplateId();
+      return Optional.of(ec2.createLaunchTemplate(Ec2Requests.createTemplate(Ec2Requests.templateName(plan.project()),
+          Ec2Requests.templateData(plan, Ec2Requests.TemplateUse.STANDALONE), plan.tags(), false)).launchTemplate());
     } catch (Ec2Exception e) {
-      if (e.awsErrorDetails() != null
-          && "InvalidLaunchTemplateName.AlreadyExistsException".equals(e.awsErrorDetails().errorCode())) {
-        return find(Ec2Requests.templateName(shared.project())).orElseThrow(() -> e).launchTemplateId();
+      if ("InvalidLaunchTemplateName.AlreadyExistsException".equals(AwsErrors.code(e))) {
+        return Optional.empty();
       }
       throw e;
     }
-  }
-
-  /** The project's template, made from {@code plan} (whose tags it carries as the template's own). */
-  private LaunchTemplate create(LaunchPlan plan) {
-    return ec2.createLaunchTemplate(Ec2Requests.createTemplate(Ec2Requests.templateName(plan.project()),
-        Ec2Requests.templateData(plan, Ec2Requests.TemplateUse.STANDALONE), plan.tags(), false)).launchTemplate();
   }
 
   private static TemplateReport report(LaunchPlan plan, String id, long version, boolean created,

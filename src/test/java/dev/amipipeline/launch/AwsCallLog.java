@@ -8,7 +8,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 /**
- * Records every AWS API call ("EC2:RunInstances") made in this JVM while recording is on. The SDK
+ * Records every AWS API call ("Ec2:RunInstances") made in this JVM while recording is on. The SDK
  * loads it for every client from the test classpath
  * (software/amazon/awssdk/global/handlers/execution.interceptors), so production code carries no hook.
  * One entry per API call, not per retry.

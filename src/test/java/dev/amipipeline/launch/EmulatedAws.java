@@ -7,7 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** A launch integration test: its own moto_server, clients for checking what a command did, call log off after. */
+/** A launch integration test: its own moto_server, clients for checking what a command did, call log and hook off after. */
 @ExtendWith(MotoExtension.class)
 abstract class EmulatedAws {
 
@@ -22,6 +22,7 @@ abstract class EmulatedAws {
   @AfterEach
   final void closeClients() {
     AwsCallLog.stop();
+    AwsCallHook.clear();
     aws.close();
   }
 }

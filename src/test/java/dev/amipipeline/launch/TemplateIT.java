@@ -1,12 +1,15 @@
 package dev.amipipeline.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.amipipeline.testing.Cli;
 import dev.amipipeline.testing.MotoServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplate;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
@@ -50,6 +53,30 @@ class TemplateIT extends EmulatedAws {
     assertThat(v2.launchTemplateData().tagSpecifications()).allSatisfy(spec -> assertThat(spec.tags())
         .noneMatch(t -> t.key().equals("ami-pipeline:run")));
     assertThat(first.out() + second.out()).doesNotContain("run ", "next:");
+  }
+
+  /**
+   * Two launches of one project at once: the other one makes the project's template between this
+   * launch's look (none yet) and its create. This launch adds its version to that template instead of
+   * failing with AlreadyExists (seen when a recovering run and {@code --template-only} started together).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"--template-only", "--recover"})
+  void aTemplateMadeByAnotherLaunchMeanwhileGetsThisLaunchsVersion(String flag, MotoServer moto) {
+    String ami = Bakes.bake(aws, "demo");
+    AwsCallHook.beforeNext("Ec2:CreateLaunchTemplate", () -> aws.ec2().createLaunchTemplate(b -> b
+        .launchTemplateName("ami-pipeline-demo").launchTemplateData(d -> d.imageId(ami))));
+
+    Cli.Result r = Cli.run(moto, "launch", "--project", "demo", "--spot", flag);
+
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(aws.ec2().describeLaunchTemplates().launchTemplates()).singleElement().satisfies(t -> {
+      assertThat(t.launchTemplateName()).isEqualTo("ami-pipeline-demo");
+      assertThat(t.latestVersionNumber()).as("the other launch's version 1, then ours").isEqualTo(2);
+    });
+    assertThat(aws.ec2().describeLaunchTemplateVersions(b -> b.launchTemplateName("ami-pipeline-demo"))
+        .launchTemplateVersions()).extracting(v -> v.versionNumber(), v -> v.launchTemplateData().imageId())
+        .containsExactlyInAnyOrder(tuple(1L, ami), tuple(2L, "resolve:ssm:/ami-pipeline/demo/ami-id"));
   }
 
   @Test
